@@ -1,0 +1,118 @@
+// Configuration of the node and coordinator processes (ARCHITECTURE §6).
+//
+// A config file is YAML. Loading validates every key: unknown keys, wrong
+// types, out-of-range numbers, bad ids and endpoints and missing required
+// keys are errors, reported as one line `FILE:LINE: key.path: what is wrong`
+// (a Status of kInvalidArgument; kIoError when the file cannot be read).
+// Keys that are absent take the defaults below, which are also the defaults
+// of ReplicaOptions and CodecLimits. The result is a plain value, ready to
+// hand to the node loop; nothing here throws. Thread-safe (no shared state).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "datasync/codec.h"
+#include "datasync/replica.h"
+#include "datasync/status.h"
+
+namespace datasync {
+
+enum class StoreType { kRocksDb, kSqlite, kMemory };
+// "rocksdb", "sqlite", "memory": the names used in config files.
+const char* StoreTypeName(StoreType type);
+
+enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError, kOff };
+// "trace", "debug", "info", "warn", "error", "off".
+const char* LogLevelName(LogLevel level);
+
+// The sockets this node binds.
+struct NodeEndpoints {
+  std::string api;   // ROUTER: clients
+  std::string pub;   // PUB: own changes and heartbeats
+  std::string sync;  // ROUTER: catch-up served to peers
+  bool operator==(const NodeEndpoints&) const = default;
+};
+
+// A static peer: known without a coordinator.
+struct PeerConfig {
+  std::string id;
+  std::string pub;   // its PUB socket, which we SUBscribe to
+  std::string sync;  // its catch-up socket
+  bool operator==(const PeerConfig&) const = default;
+};
+
+struct StoreConfig {
+  StoreType type = StoreType::kRocksDb;
+  bool sync = false;  // fsync per group commit (survives power loss)
+};
+
+struct NodeConfig {
+  std::string file;  // what it was loaded from, for messages
+
+  // node.id, node.mode and the replication tuning; limits.max_key_bytes and
+  // limits.max_value_bytes are copied in too.
+  ReplicaOptions replica;
+  CodecLimits limits;
+
+  // Where the store lives. Relative paths are relative to the working
+  // directory of the process, not to the config file.
+  std::string data_dir;
+  StoreConfig store;
+
+  NodeEndpoints endpoints;
+  std::optional<std::string> coordinator;  // absent: static peers only
+  std::vector<PeerConfig> peers;
+
+  // Group commit: the loop commits once this much time has passed since the
+  // first uncommitted write, or once this many writes are waiting.
+  uint64_t group_commit_ms = 1;
+  size_t group_commit_max = 4096;
+  // Client requests queued before the node answers kBusy.
+  size_t max_pending_requests = 100000;
+  // ZeroMQ high-water marks (messages) of the node's sockets; 0 is unlimited.
+  int sndhwm = 100000;
+  int rcvhwm = 100000;
+
+  LogLevel log_level = LogLevel::kInfo;
+
+  const std::string& id() const { return replica.node_id; }
+};
+
+struct CoordinatorConfig {
+  std::string file;  // empty when built from flags
+  std::string bind;  // ROUTER endpoint the nodes connect to
+  // A node silent this long is removed from the membership.
+  uint64_t failure_timeout_ms = 3000;
+  // How often nodes are told to ping; always below failure_timeout_ms.
+  uint64_t heartbeat_ms = 500;
+  LogLevel log_level = LogLevel::kInfo;
+};
+
+// Reads and validates the node config at `path`. Error messages name `path`
+// as given.
+Result<NodeConfig> LoadNodeConfig(const std::string& path);
+// Validates `yaml_text`; `file_name` is used in error messages and copied
+// into NodeConfig::file.
+Result<NodeConfig> ParseNodeConfig(const std::string& yaml_text,
+                                   const std::string& file_name);
+
+Result<CoordinatorConfig> LoadCoordinatorConfig(const std::string& path);
+Result<CoordinatorConfig> ParseCoordinatorConfig(const std::string& yaml_text,
+                                                 const std::string& file_name);
+
+// Whether this process binds the endpoint (a wildcard host is allowed) or
+// connects to it.
+enum class EndpointUse { kBind, kConnect };
+
+// Ok when `endpoint` is a ZeroMQ endpoint this project can use:
+// tcp://HOST:PORT (PORT 1-65535; HOST a name, an IPv4 address, [IPv6], or *
+// when binding), ipc://PATH (at most 107 bytes) or inproc://NAME. Otherwise
+// kInvalidArgument saying what is wrong. For flags such as --bind.
+Status CheckEndpoint(std::string_view endpoint, EndpointUse use);
+
+}  // namespace datasync

@@ -1,0 +1,324 @@
+#include "datasync/replica.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace datasync {
+
+const char* NodeModeName(NodeMode mode) {
+  switch (mode) {
+    case NodeMode::kBoth: return "both";
+    case NodeMode::kSendOnly: return "send-only";
+    case NodeMode::kReceiveOnly: return "receive-only";
+  }
+  return "unknown";
+}
+
+Replica::Replica(ReplicaOptions options, const Store* store)
+    : options_(std::move(options)), store_(store), hlc_(options_.max_clock_offset_ms) {}
+
+Result<std::unique_ptr<Replica>> Replica::Open(ReplicaOptions options,
+                                               const Store* store) {
+  if (!IsValidNodeId(options.node_id)) {
+    return Status::Invalid("invalid node id \"" + options.node_id + "\"");
+  }
+  std::unique_ptr<Replica> replica(new Replica(std::move(options), store));
+  Status s = replica->Load();
+  if (!s.ok()) return s;
+  return replica;
+}
+
+Status Replica::Load() {
+  Result<Metadata> meta = store_->LoadMetadata();
+  if (!meta.ok()) return meta.status();
+  vv_ = meta->vv;
+  own_seq_ = std::max(meta->own_seq, vv_.Get(options_.node_id));
+  HlcTimestamp max_hlc = meta->hlc;
+  Status s = store_->ScanAll([&](const Record& r) {
+    index_[RecordKey(r.collection, r.key)] = Entry{r.version, r.seq, r.deleted};
+    if (r.deleted) ++tombstones_;
+    max_hlc = std::max(max_hlc, r.version.hlc);
+    if (r.version.origin == options_.node_id) own_seq_ = std::max(own_seq_, r.seq);
+    return true;
+  });
+  if (!s.ok()) return s;
+  // The clock resumes above everything this replica has stored, so a wall
+  // clock that went back while we were down cannot reorder our writes.
+  hlc_ = Hlc(options_.max_clock_offset_ms, max_hlc);
+  vv_.Set(options_.node_id, own_seq_);
+  return Status::Ok();
+}
+
+void Replica::Put(ClientToken token, const std::string& collection,
+                  const std::string& key, const std::string& value, uint64_t now_ms) {
+  LocalWrite(token, collection, key, &value, now_ms);
+}
+
+void Replica::Delete(ClientToken token, const std::string& collection,
+                     const std::string& key, uint64_t now_ms) {
+  LocalWrite(token, collection, key, nullptr, now_ms);
+}
+
+void Replica::LocalWrite(ClientToken token, const std::string& collection,
+                         const std::string& key, const std::string* value,
+                         uint64_t now_ms) {
+  Status invalid;
+  if (options_.mode == NodeMode::kReceiveOnly) {
+    invalid = Status::Refused("node " + options_.node_id +
+                              " is receive-only: it accepts no client writes");
+  } else if (!IsValidCollection(collection)) {
+    invalid = Status::Invalid("collection must be 1..255 bytes without NUL");
+  } else if (key.empty() || key.size() > options_.max_key_bytes) {
+    invalid = Status::Invalid("key must be 1.." + std::to_string(options_.max_key_bytes) +
+                              " bytes");
+  } else if (value && value->size() > options_.max_value_bytes) {
+    invalid = Status::Invalid("value is larger than " +
+                              std::to_string(options_.max_value_bytes) + " bytes");
+  }
+  if (!invalid.ok()) {
+    ++counters_.rejected_writes;
+    out_.replies.push_back(Reply{token, std::move(invalid), {}, 0});
+    return;
+  }
+
+  Record r;
+  r.collection = collection;
+  r.key = key;
+  if (value) r.value = *value;
+  r.deleted = value == nullptr;
+  r.version = Version{hlc_.Now(now_ms), options_.node_id};
+  r.seq = ++own_seq_;
+  vv_.Set(options_.node_id, own_seq_);
+
+  Entry& e = index_[RecordKey(collection, key)];
+  RecordWrite w{r, std::nullopt};
+  if (!e.version.empty()) w.replaces = OriginSeq{e.version.origin, e.seq};
+  if (e.deleted) --tombstones_;
+  if (r.deleted) ++tombstones_;
+  e = Entry{r.version, r.seq, r.deleted};
+
+  ++counters_.local_writes;
+  meta_dirty_ = true;
+  out_.replies.push_back(Reply{token, Status::Ok(), r.version, r.seq});
+  unpublished_.push_back(r);
+  out_.batch.writes.push_back(std::move(w));
+}
+
+bool Replica::Wins(const Version& incoming, const Version& current) const {
+  if (options_.faults.reverse_origin_tiebreak && incoming.hlc == current.hlc) {
+    return incoming.origin < current.origin;
+  }
+  return Supersedes(incoming, current);
+}
+
+bool Replica::ApplyRemote(Record record, uint64_t now_ms) {
+  if (record.seq == 0 || record.version.hlc == 0) {
+    ++counters_.ignored_messages;  // no write has seq or hlc 0
+    return false;
+  }
+  if (!hlc_.Update(record.version.hlc, now_ms)) {
+    ++counters_.clock_skew_reports;
+    out_.warnings.push_back("clock of " + record.version.origin + " is " +
+                            std::to_string(HlcPhysicalMs(record.version.hlc) - now_ms) +
+                            " ms ahead of ours");
+  }
+  meta_dirty_ = true;
+  if (record.version.origin == options_.node_id) RaiseOwnSeq(record.seq);
+  MarkSeen(record.version.origin, record.seq);
+
+  Entry& e = index_[RecordKey(record.collection, record.key)];
+  if (!e.version.empty() && !Wins(record.version, e.version)) {
+    ++counters_.remote_superseded;
+    return false;
+  }
+  RecordWrite w{std::move(record), std::nullopt};
+  if (!e.version.empty()) w.replaces = OriginSeq{e.version.origin, e.seq};
+  if (e.deleted) --tombstones_;
+  if (w.record.deleted) ++tombstones_;
+  e = Entry{w.record.version, w.record.seq, w.record.deleted};
+  ++counters_.remote_applied;
+  out_.batch.writes.push_back(std::move(w));
+  return true;
+}
+
+void Replica::MarkSeen(const std::string& origin, uint64_t seq) {
+  const uint64_t have = vv_.Get(origin);
+  if (seq <= have) return;
+  if (seq == have + 1) {
+    AdvanceTo(origin, seq);
+  } else if (pending_count_ < options_.max_pending_seqs &&
+             pending_[origin].insert(seq).second) {
+    ++pending_count_;
+  }
+}
+
+void Replica::AdvanceTo(const std::string& origin, uint64_t seq) {
+  uint64_t next = std::max(vv_.Get(origin), seq);
+  auto it = pending_.find(origin);
+  if (it != pending_.end()) {
+    std::set<uint64_t>& seqs = it->second;
+    // Seqs at or below the new contiguous end are covered: drop them, and
+    // absorb the run that now follows it.
+    while (!seqs.empty() && *seqs.begin() <= next + 1) {
+      next = std::max(next, *seqs.begin());
+      seqs.erase(seqs.begin());
+      --pending_count_;
+    }
+    if (seqs.empty()) pending_.erase(it);
+  }
+  vv_.Set(origin, next);
+}
+
+// A peer knows of writes by us that our store does not hold: our data
+// directory was lost or restored from an old copy. Never reuse those seqs.
+void Replica::RaiseOwnSeq(uint64_t seq) {
+  if (seq <= own_seq_) return;
+  out_.warnings.push_back("peers hold writes of " + options_.node_id + " up to seq " +
+                          std::to_string(seq) + " but our store ends at " +
+                          std::to_string(own_seq_) + "; continuing above it");
+  own_seq_ = seq;
+  vv_.Set(options_.node_id, std::max(vv_.Get(options_.node_id), seq));
+  meta_dirty_ = true;
+}
+
+void Replica::OnMessage(const Message& message, uint64_t now_ms) {
+  if (const auto* m = std::get_if<ChangeBatch>(&message)) {
+    OnChangeBatch(*m, now_ms);
+  } else if (const auto* m = std::get_if<Heartbeat>(&message)) {
+    OnHeartbeat(*m, now_ms);
+  } else if (const auto* m = std::get_if<CatchUpRequest>(&message)) {
+    OnCatchUpRequest(*m, now_ms);
+  } else if (const auto* m = std::get_if<CatchUpNext>(&message)) {
+    OnCatchUpNext(*m, now_ms);
+  } else if (const auto* m = std::get_if<CatchUpPage>(&message)) {
+    OnCatchUpPage(*m, now_ms);
+  } else {
+    ++counters_.ignored_messages;
+  }
+}
+
+void Replica::OnChangeBatch(const ChangeBatch& batch, uint64_t now_ms) {
+  if (options_.mode == NodeMode::kSendOnly || batch.origin == options_.node_id) {
+    ++counters_.ignored_messages;
+    return;
+  }
+  bool gap = false;
+  for (const Record& r : batch.records) {
+    // A publisher sends only its own writes; anything else is not trusted
+    // as a statement about its sequence.
+    if (r.version.origin != batch.origin) {
+      ++counters_.ignored_messages;
+      continue;
+    }
+    const uint64_t have = vv_.Get(r.version.origin);
+    if (r.seq <= have) {
+      ++counters_.duplicates;
+      // Still merged: versions decide the value, seqs only track progress.
+    } else if (r.seq > have + 1 && !IsPending(r.version.origin, r.seq - 1)) {
+      gap = true;
+    }
+    ApplyRemote(r, now_ms);
+  }
+  if (gap) {
+    ++counters_.gaps_detected;
+    RequestCatchUp(batch.origin, now_ms);
+  }
+}
+
+void Replica::OnHeartbeat(const Heartbeat& hb, uint64_t now_ms) {
+  auto it = peers_.find(hb.origin);
+  if (it == peers_.end()) {
+    ++counters_.ignored_messages;  // not a member (yet): nothing to ask it
+    return;
+  }
+  PeerState& peer = it->second;
+  peer.vv = hb.vv;
+  peer.last_heard_ms = now_ms;
+  RaiseOwnSeq(hb.vv.Get(options_.node_id));
+  if (options_.mode == NodeMode::kSendOnly) return;
+  if (!hlc_.Update(hb.hlc, now_ms)) ++counters_.clock_skew_reports;
+  // A peer publishes its heartbeat after its own writes on the same
+  // connection, so lacking its own writes here means they were lost (tail
+  // loss). Other origins' writes may still be on their way to us directly;
+  // anti-entropy asks for those once they are overdue.
+  if (hb.vv.Get(hb.origin) > vv_.Get(hb.origin)) RequestCatchUp(hb.origin, now_ms);
+}
+
+bool Replica::IsPending(const std::string& origin, uint64_t seq) const {
+  auto it = pending_.find(origin);
+  return it != pending_.end() && it->second.count(seq) > 0;
+}
+
+void Replica::SetPeers(const std::vector<std::string>& peer_ids) {
+  std::map<std::string, PeerState> next;
+  for (const std::string& id : peer_ids) {
+    if (id == options_.node_id) continue;
+    auto it = peers_.find(id);
+    next[id] = it == peers_.end() ? PeerState{} : std::move(it->second);
+  }
+  peers_ = std::move(next);
+  if (in_flight_ && !peers_.count(in_flight_->peer)) in_flight_.reset();
+}
+
+void Replica::Tick(uint64_t now_ms) {
+  if (now_ms >= next_heartbeat_ms_) {
+    next_heartbeat_ms_ = now_ms + options_.heartbeat_ms;
+    out_.messages.push_back(
+        Outgoing{"", Heartbeat{options_.node_id, hlc_.Now(now_ms), vv_}});
+    meta_dirty_ = true;
+  }
+  if (in_flight_ && now_ms >= in_flight_->deadline_ms) {
+    ++counters_.catch_up_timeouts;
+    in_flight_.reset();
+  }
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    const bool idle = now_ms >= it->second.last_used_ms + options_.catch_up_session_idle_ms;
+    it = idle ? sessions_.erase(it) : std::next(it);
+  }
+  if (now_ms >= next_anti_entropy_ms_) {
+    next_anti_entropy_ms_ = now_ms + options_.anti_entropy_ms;
+    MaybeCatchUp(now_ms);
+  }
+}
+
+std::vector<PeerStatus> Replica::Peers() const {
+  std::vector<PeerStatus> out;
+  for (const auto& [id, peer] : peers_) {
+    out.push_back(PeerStatus{id, peer.last_heard_ms != 0, vv_.LagBehind(peer.vv), peer.vv});
+  }
+  return out;
+}
+
+std::optional<Version> Replica::VersionOf(const std::string& collection,
+                                          const std::string& key) const {
+  auto it = index_.find(RecordKey(collection, key));
+  if (it == index_.end()) return std::nullopt;
+  return it->second.version;
+}
+
+ReplicaOutput Replica::TakeOutput() {
+  // Own writes go out as few ChangeBatch messages as the batch limit allows;
+  // they are published only after the caller committed out.batch.
+  // They go before this round's heartbeat, whose vector already counts them.
+  const size_t per = std::max<size_t>(1, options_.publish_batch_records);
+  std::vector<Outgoing> batches;
+  for (size_t i = 0; i < unpublished_.size(); i += per) {
+    ChangeBatch cb{options_.node_id, {}};
+    const size_t end = std::min(unpublished_.size(), i + per);
+    cb.records.assign(std::make_move_iterator(unpublished_.begin() + i),
+                      std::make_move_iterator(unpublished_.begin() + end));
+    batches.push_back(Outgoing{"", std::move(cb)});
+  }
+  unpublished_.clear();
+  out_.messages.insert(out_.messages.begin(), std::make_move_iterator(batches.begin()),
+                       std::make_move_iterator(batches.end()));
+  if (meta_dirty_) {
+    out_.batch.metadata = Metadata{own_seq_, hlc_.last(), vv_};
+    meta_dirty_ = false;
+  }
+  ReplicaOutput out = std::move(out_);
+  out_ = ReplicaOutput{};
+  return out;
+}
+
+}  // namespace datasync
