@@ -300,15 +300,23 @@ ReplicaOutput Replica::TakeOutput() {
   // Own writes go out as few ChangeBatch messages as the batch limit allows;
   // they are published only after the caller committed out.batch.
   // They go before this round's heartbeat, whose vector already counts them.
-  const size_t per = std::max<size_t>(1, options_.publish_batch_records);
+  // Batches are bounded in records and bytes so that every one stays well
+  // under the peers' message size limit.
   std::vector<Outgoing> batches;
-  for (size_t i = 0; i < unpublished_.size(); i += per) {
-    ChangeBatch cb{options_.node_id, {}};
-    const size_t end = std::min(unpublished_.size(), i + per);
-    cb.records.assign(std::make_move_iterator(unpublished_.begin() + i),
-                      std::make_move_iterator(unpublished_.begin() + end));
-    batches.push_back(Outgoing{"", std::move(cb)});
+  ChangeBatch cb{options_.node_id, {}};
+  size_t bytes = 0;
+  for (Record& r : unpublished_) {
+    const size_t size = r.key.size() + r.value.size();
+    if (!cb.records.empty() && (cb.records.size() >= options_.publish_batch_records ||
+                                bytes + size > options_.publish_batch_bytes)) {
+      batches.push_back(Outgoing{"", std::move(cb)});
+      cb = ChangeBatch{options_.node_id, {}};
+      bytes = 0;
+    }
+    bytes += size;
+    cb.records.push_back(std::move(r));
   }
+  if (!cb.records.empty()) batches.push_back(Outgoing{"", std::move(cb)});
   unpublished_.clear();
   out_.messages.insert(out_.messages.begin(), std::make_move_iterator(batches.begin()),
                        std::make_move_iterator(batches.end()));

@@ -16,7 +16,7 @@
 namespace datasync {
 
 struct CodecLimits {
-  size_t max_message_bytes = 64 << 20;
+  size_t max_message_bytes = 16 << 20;  // a batch or page is ~1 MiB
   size_t max_records = 65536;        // per batch or page
   size_t max_key_bytes = 4096;
   size_t max_value_bytes = 1 << 20;

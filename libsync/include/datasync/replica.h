@@ -46,6 +46,7 @@ struct ReplicaOptions {
   size_t catch_up_page_records = 1024;
   size_t catch_up_page_bytes = 1 << 20;
   size_t publish_batch_records = 1024;      // records per ChangeBatch
+  size_t publish_batch_bytes = 1 << 20;     // keys + values per ChangeBatch
   uint64_t max_clock_offset_ms = 500;
   size_t max_key_bytes = 4096;
   size_t max_value_bytes = 1 << 20;

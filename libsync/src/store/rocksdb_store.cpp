@@ -1,0 +1,463 @@
+// RocksDbStore: three column families in one database.
+//   records   RecordKey -> EncodeStoredRecord
+//   by_origin EncodeIndexKey(origin, seq) -> RecordKey (current records only)
+//   meta      "format", "metadata", "aux/<name>"
+// A commit is one rocksdb::WriteBatch with the WAL on, so a batch across the
+// three families is all or nothing after kill -9. Writes are blind: the
+// caller names the index entry each record replaces.
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "datasync/durable_store.h"
+#include "store/store_codec.h"
+#include "store/store_tuning.h"
+
+namespace datasync {
+namespace {
+
+constexpr char kRecordsCf[] = "records";
+constexpr char kByOriginCf[] = "by_origin";
+constexpr char kMetaCf[] = "meta";
+constexpr char kFormatKey[] = "format";
+constexpr char kFormatValue[] = "datasync-rocksdb-1";
+constexpr char kMetadataKey[] = "metadata";
+constexpr char kAuxPrefix[] = "aux/";
+
+Status FromRocks(const rocksdb::Status& s, const std::string& context) {
+  std::string message = context + ": " + s.ToString();
+  if (s.IsNotFound()) return Status::NotFound(std::move(message));
+  if (s.IsCorruption()) return Status::Corruption(std::move(message));
+  if (s.IsBusy() || s.IsTryAgain() || s.IsTimedOut()) {
+    return Status::Busy(std::move(message));
+  }
+  if (s.IsInvalidArgument()) return Status::Invalid(std::move(message));
+  return Status::IoError(std::move(message));
+}
+
+// The smallest string greater than every string starting with `prefix`, or
+// "" when there is none (all 0xff).
+std::string PrefixSuccessor(std::string prefix) {
+  while (!prefix.empty()) {
+    auto& last = reinterpret_cast<unsigned char&>(prefix.back());
+    if (last != 0xff) {
+      ++last;
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return prefix;
+}
+
+// The open database, shared by the store and its snapshots so that a
+// snapshot may outlive the store.
+struct RocksDb {
+  std::string dir;
+  rocksdb::DB* db = nullptr;
+  rocksdb::ColumnFamilyHandle* records = nullptr;
+  rocksdb::ColumnFamilyHandle* by_origin = nullptr;
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+
+  ~RocksDb() {
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    if (db != nullptr) db->Close().PermitUncheckedError();
+    delete db;
+  }
+
+  Status ReadMetadata(const rocksdb::ReadOptions& ro, Metadata* out) const {
+    rocksdb::PinnableSlice bytes;
+    rocksdb::Status s = db->Get(ro, meta, kMetadataKey, &bytes);
+    if (s.IsNotFound()) {
+      *out = Metadata();
+      return Status::Ok();
+    }
+    if (!s.ok()) return FromRocks(s, dir + ": reading metadata");
+    if (!DecodeMetadata(bytes.ToStringView(), out)) {
+      return Status::Corruption(dir + ": undecodable metadata");
+    }
+    return Status::Ok();
+  }
+
+  Status ReadRecord(const rocksdb::ReadOptions& ro, const rocksdb::Slice& rkey,
+                    rocksdb::PinnableSlice* scratch, Record* out) const {
+    scratch->Reset();
+    rocksdb::Status s = db->Get(ro, records, rkey, scratch);
+    if (s.IsNotFound()) return Status::NotFound("record");
+    if (!s.ok()) return FromRocks(s, dir + ": reading a record");
+    if (!DecodeStoredRecord(rkey.ToStringView(), scratch->ToStringView(), out)) {
+      return Status::Corruption(dir + ": undecodable record");
+    }
+    return Status::Ok();
+  }
+};
+
+class RocksDbSnapshot : public StoreSnapshot {
+ public:
+  RocksDbSnapshot(std::shared_ptr<RocksDb> db, const rocksdb::Snapshot* snapshot,
+                  Metadata metadata)
+      : db_(std::move(db)), snapshot_(snapshot), metadata_(std::move(metadata)) {
+    ro_.snapshot = snapshot_;
+  }
+  ~RocksDbSnapshot() override {
+    iter_.reset();  // an iterator must not outlive its snapshot
+    db_->db->ReleaseSnapshot(snapshot_);
+  }
+
+  const Metadata& metadata() const override { return metadata_; }
+
+  Status ReadSince(const VersionVector& since, OriginSeq* cursor, size_t max_records,
+                   size_t max_bytes, std::vector<Record>* out, bool* done) override;
+
+ private:
+  // Positions iter_ on `origin`'s first entry with seq > max(after,
+  // since[origin]), or past it when there is none.
+  void SeekOrigin(const VersionVector& since, const std::string& origin,
+                  uint64_t after);
+
+  std::shared_ptr<RocksDb> db_;
+  const rocksdb::Snapshot* snapshot_;
+  Metadata metadata_;
+  rocksdb::ReadOptions ro_;
+  std::unique_ptr<rocksdb::Iterator> iter_;
+  std::string key_buf_;
+  rocksdb::PinnableSlice value_buf_;
+};
+
+void RocksDbSnapshot::SeekOrigin(const VersionVector& since, const std::string& origin,
+                                 uint64_t after) {
+  const uint64_t from = std::max(after, since.Get(origin));
+  if (from == UINT64_MAX) {
+    // Past every "origin\0<seq>" key; node ids hold no byte below '-'.
+    key_buf_ = origin + '\x01';
+  } else {
+    EncodeIndexKey(origin, from + 1, &key_buf_);
+  }
+  iter_->Seek(key_buf_);
+}
+
+Status RocksDbSnapshot::ReadSince(const VersionVector& since, OriginSeq* cursor,
+                                  size_t max_records, size_t max_bytes,
+                                  std::vector<Record>* out, bool* done) {
+  if (!iter_) iter_.reset(db_->db->NewIterator(ro_, db_->by_origin));
+  std::string origin;  // the origin iter_ has been positioned for
+  if (cursor->origin.empty()) {
+    iter_->SeekToFirst();
+  } else {
+    origin = cursor->origin;
+    SeekOrigin(since, origin, cursor->seq);
+  }
+  max_records = std::max<size_t>(max_records, 1);
+  size_t records = 0, bytes = 0;
+  bool advance = false;
+  while (true) {
+    if (advance) iter_->Next();
+    advance = true;
+    if (!iter_->Valid()) break;
+    std::string_view entry_origin;
+    uint64_t seq = 0;
+    if (!DecodeIndexKey(iter_->key().ToStringView(), &entry_origin, &seq)) {
+      return Status::Corruption(db_->dir + ": undecodable index key");
+    }
+    if (entry_origin != origin) {
+      // Entering an origin: one Seek skips all that `since` covers there.
+      origin.assign(entry_origin);
+      if (since.Get(origin) > 0) {
+        SeekOrigin(since, origin, 0);
+        advance = false;
+        continue;
+      }
+    }
+    if (records >= max_records || (records > 0 && bytes >= max_bytes)) {
+      *done = false;
+      return Status::Ok();
+    }
+    Record record;
+    Status s = db_->ReadRecord(ro_, iter_->value(), &value_buf_, &record);
+    if (s.code() == Code::kNotFound) continue;  // stale entry: skip
+    if (!s.ok()) return s;
+    if (record.seq != seq || record.version.origin != origin) continue;  // stale
+    bytes += record.key.size() + record.value.size();
+    ++records;
+    cursor->origin = origin;
+    cursor->seq = seq;
+    out->push_back(std::move(record));
+  }
+  if (!iter_->status().ok()) return FromRocks(iter_->status(), db_->dir + ": ReadSince");
+  *done = true;
+  return Status::Ok();
+}
+
+class RocksDbStore : public Store {
+ public:
+  RocksDbStore(std::shared_ptr<RocksDb> db, const DurableStoreOptions& options)
+      : db_(std::move(db)) {
+    write_options_.sync = options.sync;
+  }
+
+  Status Commit(const WriteBatch& batch) override;
+  Result<Metadata> LoadMetadata() const override {
+    Metadata m;
+    if (Status s = db_->ReadMetadata(rocksdb::ReadOptions(), &m); !s.ok()) return s;
+    return m;
+  }
+  Result<Record> Get(const std::string& collection,
+                     const std::string& key) const override;
+  Status Scan(const std::string& collection, const std::string& prefix,
+              const std::function<bool(const Record&)>& fn) const override;
+  Status ScanAll(const std::function<bool(const Record&)>& fn) const override {
+    return ScanRange("", "", fn);
+  }
+  Result<std::string> GetAux(const std::string& name) const override;
+  Result<std::unique_ptr<StoreSnapshot>> OpenSnapshot() const override;
+  Result<StoreCounts> Counts() const override;
+  const char* Name() const override { return "rocksdb"; }
+
+ private:
+  // Records with start <= RecordKey < limit (no limit when empty).
+  Status ScanRange(const std::string& start, const std::string& limit,
+                   const std::function<bool(const Record&)>& fn) const;
+
+  std::shared_ptr<RocksDb> db_;
+  rocksdb::WriteOptions write_options_;
+  // Reused across commits: one commit per event-loop turn, so keeping the
+  // capacity saves an allocation per record.
+  rocksdb::WriteBatch wb_;
+  std::string rkey_buf_, value_buf_, index_buf_;
+};
+
+Status RocksDbStore::Commit(const WriteBatch& batch) {
+  for (const RecordWrite& w : batch.writes) {
+    if (Status s = ValidateRecord(w.record); !s.ok()) return s;
+  }
+  wb_.Clear();
+  rocksdb::Status s;
+  for (const RecordWrite& w : batch.writes) {
+    const Record& r = w.record;
+    rkey_buf_ = RecordKey(r.collection, r.key);
+    EncodeStoredRecord(r, &value_buf_);
+    s = wb_.Put(db_->records, rkey_buf_, value_buf_);
+    // Delete before Put: when both name the same entry, the Put must win.
+    if (s.ok() && w.replaces) {
+      EncodeIndexKey(w.replaces->origin, w.replaces->seq, &index_buf_);
+      s = wb_.Delete(db_->by_origin, index_buf_);
+    }
+    if (s.ok()) {
+      EncodeIndexKey(r.version.origin, r.seq, &index_buf_);
+      s = wb_.Put(db_->by_origin, index_buf_, rkey_buf_);
+    }
+    if (!s.ok()) return FromRocks(s, db_->dir + ": building a commit");
+  }
+  if (batch.metadata) {
+    s = wb_.Put(db_->meta, kMetadataKey, EncodeMetadata(*batch.metadata));
+  }
+  for (const auto& [name, value] : batch.aux) {
+    if (s.ok()) s = wb_.Put(db_->meta, kAuxPrefix + name, value);
+  }
+  if (s.ok()) s = db_->db->Write(write_options_, &wb_);
+  if (!s.ok()) return FromRocks(s, db_->dir + ": commit");
+  return Status::Ok();
+}
+
+Result<Record> RocksDbStore::Get(const std::string& collection,
+                                 const std::string& key) const {
+  rocksdb::PinnableSlice scratch;
+  Record record;
+  Status s = db_->ReadRecord(rocksdb::ReadOptions(), RecordKey(collection, key),
+                             &scratch, &record);
+  if (s.code() == Code::kNotFound) return Status::NotFound(collection + "/" + key);
+  if (!s.ok()) return s;
+  return record;
+}
+
+Status RocksDbStore::Scan(const std::string& collection, const std::string& prefix,
+                          const std::function<bool(const Record&)>& fn) const {
+  const std::string start = RecordKey(collection, prefix);
+  return ScanRange(start, PrefixSuccessor(start), fn);
+}
+
+Status RocksDbStore::ScanRange(const std::string& start, const std::string& limit,
+                               const std::function<bool(const Record&)>& fn) const {
+  rocksdb::ReadOptions ro;
+  rocksdb::Slice upper(limit);
+  if (!limit.empty()) ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator(ro, db_->records));
+  Record record;
+  for (it->Seek(start); it->Valid(); it->Next()) {
+    if (!DecodeStoredRecord(it->key().ToStringView(), it->value().ToStringView(),
+                            &record)) {
+      return Status::Corruption(db_->dir + ": undecodable record");
+    }
+    if (!fn(record)) break;
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), db_->dir + ": scan");
+  return Status::Ok();
+}
+
+Result<std::string> RocksDbStore::GetAux(const std::string& name) const {
+  std::string value;
+  rocksdb::Status s = db_->db->Get(rocksdb::ReadOptions(), db_->meta, kAuxPrefix + name,
+                                   &value);
+  if (s.IsNotFound()) return Status::NotFound("aux " + name);
+  if (!s.ok()) return FromRocks(s, db_->dir + ": reading aux " + name);
+  return value;
+}
+
+Result<std::unique_ptr<StoreSnapshot>> RocksDbStore::OpenSnapshot() const {
+  const rocksdb::Snapshot* snapshot = db_->db->GetSnapshot();
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  Metadata metadata;
+  if (Status s = db_->ReadMetadata(ro, &metadata); !s.ok()) {
+    db_->db->ReleaseSnapshot(snapshot);
+    return s;
+  }
+  return std::unique_ptr<StoreSnapshot>(
+      new RocksDbSnapshot(db_, snapshot, std::move(metadata)));
+}
+
+Result<StoreCounts> RocksDbStore::Counts() const {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;  // a full pass would evict the working set
+  std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator(ro, db_->records));
+  StoreCounts counts;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ++counts.records;
+    counts.tombstones += StoredRecordIsTombstone(it->value().ToStringView());
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), db_->dir + ": counts");
+  return counts;
+}
+
+bool LooksLikeRocksDbFile(const std::string& name) {
+  return name.starts_with("MANIFEST-") || name.starts_with("OPTIONS-") ||
+         name.ends_with(".sst") || name.ends_with(".log") || name == "IDENTITY";
+}
+
+// Without CURRENT, RocksDB would create a new database and then delete the
+// old files as obsolete: refuse when there are any.
+Status CheckNoOrphanFiles(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (LooksLikeRocksDbFile(name)) {
+      return Status::Corruption(dir + "/CURRENT is missing but " + dir + "/" + name +
+                                " exists: refusing to create a new store over it");
+    }
+  }
+  return Status::Ok();  // no directory yet is fine: it gets created
+}
+
+Status CheckColumnFamilies(const std::string& dir) {
+  std::vector<std::string> names;
+  rocksdb::Status s =
+      rocksdb::DB::ListColumnFamilies(RocksDbTunedDbOptions(), dir, &names);
+  if (!s.ok()) return FromRocks(s, "cannot open rocksdb store " + dir);
+  const std::set<std::string> got(names.begin(), names.end());
+  const std::set<std::string> want = {rocksdb::kDefaultColumnFamilyName, kRecordsCf,
+                                      kByOriginCf, kMetaCf};
+  if (got != want) {
+    return Status::Invalid(dir + " is a RocksDB database but not a datasync store "
+                           "(unexpected column families)");
+  }
+  return Status::Ok();
+}
+
+bool FamilyIsEmpty(const RocksDb& db, rocksdb::ColumnFamilyHandle* cf) {
+  std::unique_ptr<rocksdb::Iterator> it(db.db->NewIterator(rocksdb::ReadOptions(), cf));
+  it->SeekToFirst();
+  return !it->Valid() && it->status().ok();
+}
+
+// The format marker says who made the store. A store without one is adopted
+// only when empty: creation was interrupted before the marker was written.
+Status CheckFormat(const RocksDb& db) {
+  std::string value;
+  rocksdb::Status s = db.db->Get(rocksdb::ReadOptions(), db.meta, kFormatKey, &value);
+  if (s.ok()) {
+    if (value == kFormatValue) return Status::Ok();
+    return Status::Invalid(db.dir + " has unknown store format '" + value + "'");
+  }
+  if (!s.IsNotFound()) return FromRocks(s, db.dir + ": reading the format marker");
+  if (!FamilyIsEmpty(db, db.meta) || !FamilyIsEmpty(db, db.records)) {
+    return Status::Invalid(db.dir + " is not a datasync store (no format marker)");
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  s = db.db->Put(wo, db.meta, kFormatKey, kFormatValue);
+  if (!s.ok()) return FromRocks(s, db.dir + ": writing the format marker");
+  return Status::Ok();
+}
+
+Result<std::shared_ptr<RocksDb>> OpenDb(const std::string& dir, bool exists) {
+  rocksdb::DBOptions db_options = RocksDbTunedDbOptions();
+  db_options.create_if_missing = !exists;
+  db_options.create_missing_column_families = !exists;
+  // Until checksums are verified, write no more than Open must (a new
+  // MANIFEST, OPTIONS, LOG): the recovered WAL stays as it is. Compaction
+  // may start, but it cannot lose data: a damaged input fails it.
+  db_options.avoid_flush_during_recovery = true;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, RocksDbTunedCfOptions(4 << 20, false)},
+      {kRecordsCf, RocksDbTunedCfOptions(64 << 20, true)},
+      {kByOriginCf, RocksDbIndexCfOptions()},
+      {kMetaCf, RocksDbTunedCfOptions(4 << 20, true)}};
+  auto db = std::make_shared<RocksDb>();
+  db->dir = dir;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, dir, families, &db->handles, &db->db);
+  if (!s.ok()) {
+    const std::string text = s.ToString();
+    if (text.find("lock hold by current process") != std::string::npos ||
+        text.find("While lock file") != std::string::npos) {
+      return Status::IoError("rocksdb store " + dir +
+                             " is locked: open in another process or store (" +
+                             text + ")");
+    }
+    return FromRocks(s, "cannot open rocksdb store " + dir);
+  }
+  db->records = db->handles[1];
+  db->by_origin = db->handles[2];
+  db->meta = db->handles[3];
+  return db;
+}
+
+Result<std::unique_ptr<Store>> OpenChecked(const std::string& dir,
+                                           const DurableStoreOptions& options) {
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(dir + "/CURRENT", ec);
+  if (!exists) {
+    if (options.must_exist) {
+      return Status::NotFound("no rocksdb store at " + dir + " (" + dir +
+                              "/CURRENT missing)");
+    }
+    if (Status s = CheckNoOrphanFiles(dir); !s.ok()) return s;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Status::IoError("cannot create rocksdb store " + dir + ": " + ec.message());
+  } else if (Status s = CheckColumnFamilies(dir); !s.ok()) {
+    return s;
+  }
+  auto db = OpenDb(dir, exists);
+  if (!db.ok()) return db.status();
+  // Reads every table file whole: a damaged block is refused now rather
+  // than met by a read in the middle of serving.
+  rocksdb::Status rs = (*db)->db->VerifyChecksum();
+  if (!rs.ok()) return FromRocks(rs, "damaged rocksdb store " + dir);
+  if (Status s = CheckFormat(**db); !s.ok()) return s;
+  return std::unique_ptr<Store>(new RocksDbStore(std::move(*db), options));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& dir,
+                                                const DurableStoreOptions& options) {
+  try {
+    return OpenChecked(dir, options);
+  } catch (const std::exception& e) {
+    return Status::IoError("cannot open rocksdb store " + dir + ": " + e.what());
+  }
+}
+
+}  // namespace datasync

@@ -1,0 +1,98 @@
+// Worker: one connection to one node, on its own thread, writing pipelined
+// puts and deletes and measuring how long each takes to be acknowledged.
+//
+// Open loop (rate > 0): the connection owns a share of the rate and gives
+// every write an intended send time on a fixed schedule; its latency is
+// measured from that intended time, not from when it actually left, so a
+// stalled node shows up as latency instead of as fewer samples (coordinated
+// omission). A connection with max_outstanding writes unanswered stops
+// sending; the schedule keeps running and the backlog goes out when answers
+// return. Closed loop (rate 0): keeps max_outstanding writes in flight and
+// measures from the actual send.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "datasync/client.h"
+#include "histogram.h"
+#include "key_chooser.h"
+#include "options.h"
+#include "replication_tracker.h"
+
+namespace datasync {
+
+// What one worker did so far. Counters are read lock-free; histograms and
+// the last error under mu.
+struct WorkerStats {
+  std::atomic<uint64_t> sent{0};
+  std::atomic<uint64_t> acked{0};
+  std::atomic<uint64_t> errors{0};
+  std::mutex mu;
+  LatencyHistogram interval;  // acknowledgements since the last TakeInterval
+  LatencyHistogram total;
+  std::string last_error;
+};
+
+struct WorkerSetup {
+  size_t node = 0;       // index into options->nodes
+  double rate = 0;       // this connection's writes/s; 0: closed loop
+  double phase = 0;      // [0, 1): offset of its schedule, in send intervals
+  uint64_t seed = 1;
+  const LoadOptions* options = nullptr;
+  const KeyChooser* keys = nullptr;
+  ReplicationTracker* tracker = nullptr;  // null: replication not tracked
+};
+
+class Worker {
+ public:
+  explicit Worker(WorkerSetup setup);
+
+  // Writes from start_us until `stop` is set, then waits up to
+  // options->timeout_ms for the answers still due. Creates, uses and
+  // destroys its NodeClient on the calling thread.
+  void Run(const std::atomic<bool>& stop, int64_t start_us);
+
+  WorkerStats& stats() { return stats_; }
+  size_t node() const { return setup_.node; }
+
+ private:
+  struct InFlight {
+    int64_t start_us = 0;  // latency is measured from here
+    int64_t sent_us = 0;   // the timeout from here
+    uint64_t key = 0;
+    bool sampled = false;
+  };
+
+  void RunOpenLoop(NodeClient& client, const std::atomic<bool>& stop, int64_t start_us);
+  void RunClosedLoop(NodeClient& client, const std::atomic<bool>& stop);
+  void Drain(NodeClient& client);
+  // Waits up to timeout_ms for answers and handles them.
+  void ReceiveAndHandle(NodeClient& client, int timeout_ms);
+  // False when the request could not be queued (counted as a failed write).
+  bool SendOne(NodeClient& client, int64_t start_us);
+  void Handle(std::vector<ClientReply>& replies);
+  // Counts writes unanswered for longer than timeout_ms as failed; at most
+  // every 100 ms, as it walks every write in flight.
+  void ExpireTimedOut(bool force = false);
+  void Fail(const std::string& error);
+
+  WorkerSetup setup_;
+  const LoadOptions& options_;
+  const size_t max_outstanding_;
+  const uint32_t sample_every_;
+  std::mt19937_64 rng_;
+  std::string value_pool_;  // values are slices of it at shifting offsets
+  uint64_t writes_ = 0;
+  int64_t last_expiry_us_ = 0;
+  std::unordered_map<uint64_t, InFlight> in_flight_;  // by request_id
+  std::vector<uint64_t> batch_latencies_;
+  WorkerStats stats_;
+};
+
+}  // namespace datasync
