@@ -1,11 +1,11 @@
 #include "convergence.h"
 
+#include <spdlog/fmt/fmt.h>
+
 #include <algorithm>
 #include <chrono>
 #include <set>
 #include <thread>
-
-#include <spdlog/fmt/fmt.h>
 
 #include "datasync/client.h"
 #include "load_clock.h"
@@ -88,7 +88,10 @@ ConvergenceResult AwaitConvergence(const std::vector<std::string>& endpoints,
                  result.waited_s, Distinct(result.digests), endpoints.size());
       next_line = now + kLineEvery;
     }
-    const auto pause = std::max<LoadClock::duration>(kMinPause, 2 * (now - round_start));
+    // Once equal, confirm soon: the time to the verdict is reported.
+    const auto pause =
+        equal ? LoadClock::duration(kMinPause)
+              : std::max<LoadClock::duration>(kMinPause, 2 * (now - round_start));
     std::this_thread::sleep_until(std::min(now + pause, deadline));
   }
 }

@@ -17,8 +17,9 @@ struct ConvergenceResult {
 };
 
 // Polls kDigest of `collection` at every endpoint, with a pause between
-// rounds of at least 250 ms and twice the last round's duration (a digest
-// scans the whole collection, on the node's event loop). Prints a line on
+// rounds of at least 250 ms and, until the digests agree, twice the last
+// round's duration (a digest scans the whole collection, on the node's
+// event loop). Prints a line on
 // stderr about once per second while waiting. Returns early, not
 // converged, once `aborted()` is true.
 ConvergenceResult AwaitConvergence(const std::vector<std::string>& endpoints,

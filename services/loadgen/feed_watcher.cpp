@@ -25,7 +25,9 @@ FeedWatcher::FeedWatcher(size_t node, std::string endpoint, std::string collecti
 
 FeedWatcher::~FeedWatcher() { Stop(); }
 
-void FeedWatcher::Start() { thread_ = std::thread([this] { Run(); }); }
+void FeedWatcher::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void FeedWatcher::Stop() {
   stop_.store(true);
@@ -43,11 +45,10 @@ void FeedWatcher::Run() {
   ClientOptions options;
   options.rcvhwm = 1 << 20;
   Result<NodeClient> client = NodeClient::Connect(ProcessContext(), endpoint_, options);
-  Status status = client.ok()
-                      ? client->Watch(
-                            collection_, [this](const Record& r) { OnRecord(r); },
-                            stop_, timeout_ms_)
-                      : client.status();
+  Status status = client.ok() ? client->Watch(
+                                    collection_, [this](const Record& r) { OnRecord(r); },
+                                    stop_, timeout_ms_)
+                              : client.status();
   if (!status.ok()) {
     std::lock_guard lock(mu_);
     error_ = status.ToString();

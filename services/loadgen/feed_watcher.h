@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "datasync/record.h"
 #include "replication_tracker.h"
 
 namespace datasync {

@@ -68,15 +68,19 @@ class LatencyHistogram {
   double mean() const { return count_ == 0 ? 0 : sum_ / static_cast<double>(count_); }
 
   // The smallest bucket bound at or below which `percentile` percent of the
-  // values lie, clamped to [min, max] so that p0 and p100 are exact. 0 when
-  // empty. `percentile` outside [0, 100] is clamped.
+  // values lie, clamped to [min, max] so that p0 and p100 are exact; max
+  // for ranks in the top bucket. 0 when empty. `percentile` outside
+  // [0, 100] is clamped.
   uint64_t ValueAtPercentile(double percentile) const {
     if (count_ == 0) return 0;
     const double p = std::clamp(percentile, 0.0, 100.0);
     const auto rank = std::max<uint64_t>(
         1, static_cast<uint64_t>(std::ceil(p / 100.0 * static_cast<double>(count_))));
+    if (rank >= count_) return max_;
     uint64_t seen = 0;
-    for (size_t i = 0; i < counts_.size(); ++i) {
+    // The top bucket also holds every value beyond the range: its bound
+    // says nothing about them, max does.
+    for (size_t i = 0; i + 1 < counts_.size(); ++i) {
       seen += counts_[i];
       if (seen >= rank) return std::clamp(HighestEquivalent(i), min(), max_);
     }
@@ -87,8 +91,7 @@ class LatencyHistogram {
   // Sub-bucket ranges of the top bucket must reach kHighestTrackable.
   static constexpr int kTopBucket =
       std::bit_width(kHighestTrackable) - kSubBucketBits;  // 19
-  static constexpr uint64_t kLargestIndexable =
-      (kSubBucketCount << kTopBucket) - 1;
+  static constexpr uint64_t kLargestIndexable = (kSubBucketCount << kTopBucket) - 1;
 
   static constexpr size_t BucketCount() {
     return static_cast<size_t>(kTopBucket) * kSubBucketHalf + kSubBucketCount;

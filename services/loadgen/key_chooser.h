@@ -21,8 +21,7 @@ class KeyChooser {
   static constexpr double kDefaultTheta = 0.99;
 
   // REQUIRES: keys >= 1, 0 < theta < 1.
-  KeyChooser(KeyDistribution distribution, uint64_t keys,
-             double theta = kDefaultTheta)
+  KeyChooser(KeyDistribution distribution, uint64_t keys, double theta = kDefaultTheta)
       : distribution_(distribution), keys_(keys), theta_(theta) {
     if (distribution_ != KeyDistribution::kZipfian) return;
     zeta_n_ = Zeta(keys_, theta_);
@@ -45,8 +44,8 @@ class KeyChooser {
     const double uz = u * zeta_n_;
     if (uz < 1.0) return 0;
     if (uz < 1.0 + half_pow_theta_) return std::min<uint64_t>(1, keys_ - 1);
-    const double scaled = static_cast<double>(keys_) *
-                          std::pow(eta_ * u - eta_ + 1.0, alpha_);
+    const double scaled =
+        static_cast<double>(keys_) * std::pow(eta_ * u - eta_ + 1.0, alpha_);
     return std::min(static_cast<uint64_t>(scaled), keys_ - 1);
   }
 

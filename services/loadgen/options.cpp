@@ -1,8 +1,7 @@
 #include "options.h"
 
-#include <iostream>
-
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "datasync/record.h"
 
@@ -101,8 +100,8 @@ std::optional<LoadOptions> ParseLoadOptions(int argc, char** argv, int* exit_cod
     *exit_code = kExitUsage;
     return std::nullopt;
   }
-  o.distribution = distribution == "zipfian" ? KeyDistribution::kZipfian
-                                             : KeyDistribution::kUniform;
+  o.distribution =
+      distribution == "zipfian" ? KeyDistribution::kZipfian : KeyDistribution::kUniform;
   return o;
 }
 

@@ -12,7 +12,7 @@ namespace datasync {
 
 // Exit codes (ARCHITECTURE §6).
 constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;       // not converged, or writes failed
+constexpr int kExitFailed = 1;  // not converged, or writes failed
 constexpr int kExitUsage = 2;
 constexpr int kExitUnreachable = 3;  // a node did not answer at the start
 
@@ -22,21 +22,21 @@ struct LoadOptions {
   double duration_s = 10;          // write phase; 0: until SIGINT/SIGTERM
   uint64_t keys = 100000;
   size_t value_size = 100;
-  std::string report_path;         // empty: no JSON report
-  double delete_share = 0;         // 0..1
+  std::string report_path;  // empty: no JSON report
+  double delete_share = 0;  // 0..1
   KeyDistribution distribution = KeyDistribution::kUniform;
-  int connections = 2;             // per node, one thread each
+  int connections = 2;  // per node, one thread each
   std::string collection = "load";
   double quiesce_timeout_s = 30;
-  int timeout_ms = 5000;           // per request, and for the first answers
+  int timeout_ms = 5000;  // per request, and for the first answers
   // Closed loop: requests in flight per connection. Open loop: the bound
   // past which a connection stops sending and lets the backlog (and the
   // latency measured from intended send times) grow.
-  int max_outstanding = 0;         // 0: 256 closed, 10000 open
+  int max_outstanding = 0;  // 0: 256 closed, 10000 open
   // Replication tracking: every Nth write of each connection; 0: every
   // write up to 20,000 writes/s, else 1 in 16.
   uint32_t sample_every = 0;
-  bool watch = true;               // --no-watch: no replication latency
+  bool watch = true;  // --no-watch: no replication latency
 
   int EffectiveMaxOutstanding() const {
     if (max_outstanding > 0) return max_outstanding;

@@ -35,8 +35,8 @@ Result<std::vector<std::string>> CheckNodes(const LoadOptions& options) {
     ClientRequest request;
     request.op = ClientOp::kStatus;
     Result<ClientReply> reply = client->Call(request, options.timeout_ms);
-    if (!reply.ok()) return Status::Unavailable("node " + endpoint + ": " +
-                                                reply.status().message());
+    if (!reply.ok())
+      return Status::Unavailable("node " + endpoint + ": " + reply.status().message());
     if (reply->code != Code::kOk || !reply->status.has_value()) {
       return Status::Unavailable("node " + endpoint + " does not answer status: " +
                                  std::string(CodeName(reply->code)) + " " +

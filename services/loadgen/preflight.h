@@ -19,8 +19,8 @@ Result<std::vector<std::string>> CheckNodes(const LoadOptions& options);
 // Writes kProbeKey at each node whose watcher is running until that
 // watcher sees it (the feed is live) or fails, for at most `timeout_ms`.
 // Returns a warning per node whose feed could not be confirmed.
-std::vector<std::string> ProbeFeeds(const LoadOptions& options,
-                                    const std::vector<std::unique_ptr<FeedWatcher>>& watchers,
-                                    int timeout_ms);
+std::vector<std::string> ProbeFeeds(
+    const LoadOptions& options, const std::vector<std::unique_ptr<FeedWatcher>>& watchers,
+    int timeout_ms);
 
 }  // namespace datasync

@@ -1,10 +1,10 @@
 #include "report.h"
 
-#include <cmath>
-#include <fstream>
-
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/fmt/ranges.h>
+
+#include <cmath>
+#include <fstream>
 
 namespace datasync {
 namespace {
@@ -23,11 +23,21 @@ std::string JsonString(const std::string& s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           out += fmt::format("\\u{:04x}", c);
@@ -86,10 +96,10 @@ const char* MeasuredFrom(const LoadOptions& o) {
 }  // namespace
 
 std::string FormatProgress(const ProgressLine& l) {
-  std::string line = fmt::format(
-      "[{:6.1f}s] {:8.0f} writes/s  acked {}  errors {}  ack p50 {} p99 {}",
-      l.elapsed_s, l.rate, l.acked, l.errors, Ms(l.ack.ValueAtPercentile(50)),
-      Ms(l.ack.ValueAtPercentile(99)));
+  std::string line =
+      fmt::format("[{:6.1f}s] {:8.0f} writes/s  acked {}  errors {}  ack p50 {} p99 {}",
+                  l.elapsed_s, l.rate, l.acked, l.errors, Ms(l.ack.ValueAtPercentile(50)),
+                  Ms(l.ack.ValueAtPercentile(99)));
   if (l.replication_tracked) {
     line += fmt::format("  repl p50 {} p99 {}  lag {}",
                         Ms(l.replication.ValueAtPercentile(50)),
@@ -105,9 +115,10 @@ std::string FormatSummary(const RunReport& r) {
   s += fmt::format("  nodes                {}\n", fmt::join(o.nodes, ", "));
   s += fmt::format("  writes               {} acknowledged, {} failed, in {:.2f}s\n",
                    r.writes, r.errors, r.duration_s);
-  s += fmt::format("  throughput           {:.0f} writes/s (target: {})\n", r.throughput(),
-                   o.rate > 0 ? fmt::format("{:.0f}/s", o.rate) : "max");
-  if (!r.last_error.empty()) s += fmt::format("  last error           {}\n", r.last_error);
+  s += fmt::format("  throughput           {:.0f} writes/s (target: {})\n",
+                   r.throughput(), o.rate > 0 ? fmt::format("{:.0f}/s", o.rate) : "max");
+  if (!r.last_error.empty())
+    s += fmt::format("  last error           {}\n", r.last_error);
   s += LatencyLine("ack latency", r.ack);
   if (r.replication_tracked) {
     s += LatencyLine("replication latency", r.replication);

@@ -15,13 +15,13 @@ namespace datasync {
 
 struct ProgressLine {
   double elapsed_s = 0;
-  double rate = 0;          // acknowledged writes/s over the last interval
-  uint64_t acked = 0;       // since the start
-  uint64_t errors = 0;      // since the start
+  double rate = 0;               // acknowledged writes/s over the last interval
+  uint64_t acked = 0;            // since the start
+  uint64_t errors = 0;           // since the start
   LatencyHistogram ack;          // the last interval's
   LatencyHistogram replication;  // the last interval's
   bool replication_tracked = false;
-  int64_t lag = 0;          // tracked writes acknowledged, not yet everywhere
+  int64_t lag = 0;  // tracked writes acknowledged, not yet everywhere
   uint32_t sample_every = 1;
 };
 
@@ -30,8 +30,8 @@ struct RunReport {
   std::vector<std::string> node_ids;  // per endpoint, from kStatus
   double duration_s = 0;              // of the write phase, measured
   uint64_t sent = 0;
-  uint64_t writes = 0;                // acknowledged
-  uint64_t errors = 0;                // failed, refused or unanswered
+  uint64_t writes = 0;  // acknowledged
+  uint64_t errors = 0;  // failed, refused or unanswered
   std::string last_error;
   LatencyHistogram ack;
   LatencyHistogram replication;

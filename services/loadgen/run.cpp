@@ -1,12 +1,15 @@
 #include "run.h"
 
+#include <spdlog/fmt/fmt.h>
+
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
-
-#include <spdlog/fmt/fmt.h>
 
 #include "feed_watcher.h"
 #include "load_clock.h"
@@ -23,6 +26,7 @@ constexpr int kProbeTimeoutMs = 3000;
 // may still be on the way.
 constexpr auto kFeedGrace = std::chrono::seconds(2);
 constexpr auto kTick = std::chrono::milliseconds(20);
+constexpr auto kMinLastLine = std::chrono::milliseconds(200);
 
 std::atomic<int> g_signals{0};
 
@@ -76,8 +80,9 @@ class LoadRun {
     tracker_ = std::make_unique<ReplicationTracker>(
         std::vector<bool>(options_.nodes.size(), true));
     for (size_t i = 0; i < options_.nodes.size(); ++i) {
-      watchers_.push_back(std::make_unique<FeedWatcher>(
-          i, options_.nodes[i], options_.collection, tracker_.get(), options_.timeout_ms));
+      watchers_.push_back(
+          std::make_unique<FeedWatcher>(i, options_.nodes[i], options_.collection,
+                                        tracker_.get(), options_.timeout_ms));
       watchers_.back()->Start();
     }
     report_.warnings = ProbeFeeds(options_, watchers_, kProbeTimeoutMs);
@@ -92,7 +97,8 @@ class LoadRun {
   }
 
   void StartWorkers() {
-    const size_t count = options_.nodes.size() * static_cast<size_t>(options_.connections);
+    const size_t count =
+        options_.nodes.size() * static_cast<size_t>(options_.connections);
     for (size_t i = 0; i < count; ++i) {
       WorkerSetup setup;
       setup.node = i % options_.nodes.size();
@@ -116,11 +122,15 @@ class LoadRun {
                tracker_ ? fmt::format(", replication tracked for 1 in {} writes",
                                       report_.sample_every)
                         : "");
-    start_ = LoadClock::now();
-    const int64_t start_us = ToUs(start_);
     for (auto& worker : workers_) {
-      threads_.emplace_back([this, w = worker.get(), start_us] { w->Run(stop_, start_us); });
+      threads_.emplace_back([this, w = worker.get()] { w->Run(stop_, start_us_); });
     }
+    // Every connection is up before the clock starts: set-up is not load.
+    for (auto& worker : workers_) {
+      while (!worker->ready()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    start_ = LoadClock::now();
+    start_us_.store(ToUs(start_));
   }
 
   void ProgressLoop() {
@@ -130,15 +140,17 @@ class LoadRun {
     auto next_line = start_ + std::chrono::seconds(1);
     auto last_line = start_;
     uint64_t last_acked = 0;
-    while (g_signals.load() == 0) {
+    while (true) {
       const auto now = LoadClock::now();
-      if (!forever && now >= end) break;
-      if (now >= next_line) {
+      const bool done = g_signals.load() > 0 || (!forever && now >= end);
+      // The last, partial second gets its line too, unless it is a sliver.
+      if (now >= next_line || (done && now - last_line > kMinLastLine)) {
         ProgressLine line = Sample(now, last_line, &last_acked);
         std::fputs(FormatProgress(line).c_str(), stderr);
         last_line = now;
         next_line += std::chrono::seconds(1);
       }
+      if (done) return;
       auto wake = std::min(next_line, now + kTick);
       if (!forever) wake = std::min(wake, end);
       std::this_thread::sleep_until(wake);
@@ -207,6 +219,7 @@ class LoadRun {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_{false};
+  std::atomic<int64_t> start_us_{0};
   LoadClock::time_point start_;
 };
 

@@ -46,21 +46,33 @@ Worker::Worker(WorkerSetup setup)
   in_flight_.reserve(max_outstanding_ * 2);
 }
 
-void Worker::Run(const std::atomic<bool>& stop, int64_t start_us) {
+void Worker::Run(const std::atomic<bool>& stop, const std::atomic<int64_t>& start_us) {
   const std::string& endpoint = options_.nodes[setup_.node];
-  Result<NodeClient> client = NodeClient::Connect(
-      ProcessContext(), endpoint, WorkerClientOptions(max_outstanding_));
-  if (!client.ok()) {
-    Fail(client.status().ToString());
+  Result<NodeClient> client = NodeClient::Connect(ProcessContext(), endpoint,
+                                                  WorkerClientOptions(max_outstanding_));
+  Status connected = client.ok() ? Handshake(*client) : client.status();
+  ready_.store(true);
+  while (start_us.load() == 0 && !stop.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (!connected.ok()) {
+    Fail(connected.ToString());
     return;
   }
   last_expiry_us_ = NowUs();
   if (setup_.rate > 0) {
-    RunOpenLoop(*client, stop, start_us);
+    RunOpenLoop(*client, stop, start_us.load());
   } else {
     RunClosedLoop(*client, stop);
   }
   Drain(*client);
+}
+
+Status Worker::Handshake(NodeClient& client) {
+  ClientRequest request;
+  request.op = ClientOp::kStatus;
+  Result<ClientReply> reply = client.Call(request, options_.timeout_ms);
+  return reply.ok() ? Status::Ok() : reply.status();
 }
 
 void Worker::RunOpenLoop(NodeClient& client, const std::atomic<bool>& stop,
@@ -93,7 +105,8 @@ void Worker::RunOpenLoop(NodeClient& client, const std::atomic<bool>& stop,
 
 void Worker::RunClosedLoop(NodeClient& client, const std::atomic<bool>& stop) {
   while (!stop.load(std::memory_order_relaxed)) {
-    while (in_flight_.size() < max_outstanding_ && !stop.load(std::memory_order_relaxed)) {
+    while (in_flight_.size() < max_outstanding_ &&
+           !stop.load(std::memory_order_relaxed)) {
       if (!SendOne(client, NowUs())) break;
     }
     ReceiveAndHandle(client, kMaxWaitMs);
@@ -124,14 +137,15 @@ void Worker::ReceiveAndHandle(NodeClient& client, int timeout_ms) {
 
 bool Worker::SendOne(NodeClient& client, int64_t start_us) {
   const uint64_t key = setup_.keys->Next(rng_);
-  const bool del = options_.delete_share > 0 &&
-                   std::uniform_real_distribution<double>(0, 1)(rng_) < options_.delete_share;
+  const bool del = options_.delete_share > 0 && std::uniform_real_distribution<double>(
+                                                    0, 1)(rng_) < options_.delete_share;
   const bool sampled = setup_.tracker != nullptr && writes_ % sample_every_ == 0;
   ClientRequest request;
   request.op = del ? ClientOp::kDelete : ClientOp::kPut;
   request.collection = options_.collection;
   request.key = "k" + std::to_string(key);
-  if (!del) request.value = value_pool_.substr(writes_ % kValueOffsets, options_.value_size);
+  if (!del)
+    request.value = value_pool_.substr(writes_ % kValueOffsets, options_.value_size);
   ++writes_;
   if (sampled) setup_.tracker->Interest(key);
   Result<uint64_t> id = client.Send(std::move(request), kSendTimeoutMs);
@@ -158,12 +172,14 @@ void Worker::Handle(std::vector<ClientReply>& replies) {
       Fail(std::string(CodeName(reply.code)) + ": " + reply.message);
       continue;
     }
-    batch_latencies_.push_back(static_cast<uint64_t>(std::max<int64_t>(0, now - w.start_us)));
+    batch_latencies_.push_back(
+        static_cast<uint64_t>(std::max<int64_t>(0, now - w.start_us)));
     if (!w.sampled) continue;
     if (reply.records.empty()) {
       setup_.tracker->Abandon(w.key);  // a node that does not say the version
     } else {
-      setup_.tracker->Acked(w.key, reply.records.front().version, setup_.node, w.start_us);
+      setup_.tracker->Acked(w.key, reply.records.front().version, setup_.node,
+                            w.start_us);
     }
   }
   if (batch_latencies_.empty()) return;

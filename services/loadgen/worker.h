@@ -1,5 +1,7 @@
 // Worker: one connection to one node, on its own thread, writing pipelined
 // puts and deletes and measuring how long each takes to be acknowledged.
+// Every node gets the same number of workers, so writes spread evenly over
+// the nodes, and which node writes which key is random.
 //
 // Open loop (rate > 0): the connection owns a share of the rate and gives
 // every write an intended send time on a fixed schedule; its latency is
@@ -40,9 +42,9 @@ struct WorkerStats {
 };
 
 struct WorkerSetup {
-  size_t node = 0;       // index into options->nodes
-  double rate = 0;       // this connection's writes/s; 0: closed loop
-  double phase = 0;      // [0, 1): offset of its schedule, in send intervals
+  size_t node = 0;   // index into options->nodes
+  double rate = 0;   // this connection's writes/s; 0: closed loop
+  double phase = 0;  // [0, 1): offset of its schedule, in send intervals
   uint64_t seed = 1;
   const LoadOptions* options = nullptr;
   const KeyChooser* keys = nullptr;
@@ -53,11 +55,15 @@ class Worker {
  public:
   explicit Worker(WorkerSetup setup);
 
-  // Writes from start_us until `stop` is set, then waits up to
-  // options->timeout_ms for the answers still due. Creates, uses and
-  // destroys its NodeClient on the calling thread.
-  void Run(const std::atomic<bool>& stop, int64_t start_us);
+  // Connects and waits for one answer from the node (so that connection
+  // set-up is not measured as write latency), becomes ready(), waits until
+  // `start_us` is set (non-zero), writes from then until `stop` is set, and
+  // waits up to options->timeout_ms for the answers still due. Creates,
+  // uses and destroys its NodeClient on the calling thread.
+  void Run(const std::atomic<bool>& stop, const std::atomic<int64_t>& start_us);
 
+  // Connected (or failed to), waiting for the start.
+  bool ready() const { return ready_.load(); }
   WorkerStats& stats() { return stats_; }
   size_t node() const { return setup_.node; }
 
@@ -69,6 +75,8 @@ class Worker {
     bool sampled = false;
   };
 
+  // One status round trip: the connection is up and the node answers.
+  Status Handshake(NodeClient& client);
   void RunOpenLoop(NodeClient& client, const std::atomic<bool>& stop, int64_t start_us);
   void RunClosedLoop(NodeClient& client, const std::atomic<bool>& stop);
   void Drain(NodeClient& client);
@@ -92,6 +100,7 @@ class Worker {
   int64_t last_expiry_us_ = 0;
   std::unordered_map<uint64_t, InFlight> in_flight_;  // by request_id
   std::vector<uint64_t> batch_latencies_;
+  std::atomic<bool> ready_{false};
   WorkerStats stats_;
 };
 

@@ -51,7 +51,8 @@ LoadgenRun RunLoadgen(const Cluster& cluster, std::vector<std::string> args,
 
 std::string NodesArg(const Cluster& cluster, const std::vector<std::string>& ids) {
   std::string joined;
-  for (const std::string& id : ids) joined += (joined.empty() ? "" : ",") + cluster.api(id);
+  for (const std::string& id : ids)
+    joined += (joined.empty() ? "" : ",") + cluster.api(id);
   return joined;
 }
 
@@ -69,7 +70,8 @@ TEST(LoadgenTest, ThreeNodeClusterConvergesAndReports) {
   Cluster cluster;
   ASSERT_TRUE(cluster.StartCoordinator());
   for (const auto& id : ids) ASSERT_TRUE(cluster.AddAndStartNode({.id = id}));
-  for (const auto& id : ids) ASSERT_TRUE(WaitPeersConnected(cluster, id, Others(ids, id)));
+  for (const auto& id : ids)
+    ASSERT_TRUE(WaitPeersConnected(cluster, id, Others(ids, id)));
 
   LoadgenRun run = RunLoadgen(
       cluster, {"--nodes", NodesArg(cluster, ids), "--rate", "2000", "--duration", "3",
@@ -99,12 +101,12 @@ TEST(LoadgenTest, UnconnectedNodesAreReportedAsNotConverged) {
   Cluster cluster;
   // No coordinator and no peers: neither node ever hears of the other.
   for (const char* id : {"x", "y"}) {
-    ASSERT_TRUE(cluster.AddAndStartNode({.id = id, .store = "memory",
-                                         .use_coordinator = false}));
+    ASSERT_TRUE(
+        cluster.AddAndStartNode({.id = id, .store = "memory", .use_coordinator = false}));
   }
-  LoadgenRun run = RunLoadgen(
-      cluster, {"--nodes", NodesArg(cluster, {"x", "y"}), "--rate", "500", "--duration",
-                "1", "--keys", "100", "--quiesce-timeout", "2"});
+  LoadgenRun run =
+      RunLoadgen(cluster, {"--nodes", NodesArg(cluster, {"x", "y"}), "--rate", "500",
+                           "--duration", "1", "--keys", "100", "--quiesce-timeout", "2"});
   ASSERT_TRUE(run.status.exited) << run.status.ToString() << "\n" << run.err;
   EXPECT_EQ(run.status.code, 1) << run.err;
   ASSERT_TRUE(run.report) << run.report_error;
@@ -118,10 +120,13 @@ TEST(LoadgenTest, UnreachableNodeExits3AndBadArgumentsExit2) {
   LoadgenRun unreachable = RunLoadgen(
       cluster, {"--nodes", FreeTcpEndpoint(), "--timeout-ms", "300", "--duration", "1"});
   EXPECT_TRUE(unreachable.status.exited && unreachable.status.code == 3)
-      << unreachable.status.ToString() << "\n" << unreachable.err;
-  LoadgenRun usage = RunLoadgen(cluster, {"--nodes", "tcp://127.0.0.1:1", "--rate", "-5"});
+      << unreachable.status.ToString() << "\n"
+      << unreachable.err;
+  LoadgenRun usage =
+      RunLoadgen(cluster, {"--nodes", "tcp://127.0.0.1:1", "--rate", "-5"});
   EXPECT_TRUE(usage.status.exited && usage.status.code == 2)
-      << usage.status.ToString() << "\n" << usage.err;
+      << usage.status.ToString() << "\n"
+      << usage.err;
   LoadgenRun no_nodes = RunLoadgen(cluster, {"--rate", "5"});
   EXPECT_TRUE(no_nodes.status.exited && no_nodes.status.code == 2) << no_nodes.err;
 }
