@@ -156,11 +156,14 @@ const BadConfig kBadNodeConfigs[] = {
      "node.yaml:9: peers[0].port: unknown key"},
     {"DuplicateKey", WithNode("  id: a\n  data_dir: d\n  id: b\n"),
      "node.yaml:4: node.id: duplicate key (first on line 2)"},
-    {"MissingNodeId", WithNode("  data_dir: d\n"), "node.yaml:1: node.id: required key missing"},
-    {"MissingDataDir", WithNode("  id: a\n"), "node.yaml:1: node.data_dir: required key missing"},
+    {"MissingNodeId", WithNode("  data_dir: d\n"),
+     "node.yaml:1: node.id: required key missing"},
+    {"MissingDataDir", WithNode("  id: a\n"),
+     "node.yaml:1: node.data_dir: required key missing"},
     {"MissingSection", "node:\n  id: a\n  data_dir: d\n",
      "node.yaml:1: endpoints: required key missing"},
-    {"MissingEndpoint", "node: {id: a, data_dir: d}\nendpoints:\n  api: tcp://h:1\n  pub: tcp://h:2\n",
+    {"MissingEndpoint",
+     "node: {id: a, data_dir: d}\nendpoints:\n  api: tcp://h:1\n  pub: tcp://h:2\n",
      "node.yaml:2: endpoints.sync: required key missing"},
     {"MissingPeerSync", Minimal("peers:\n  - id: b\n    pub: tcp://h:1\n"),
      "node.yaml:9: peers[0].sync: required key missing"},
@@ -173,7 +176,8 @@ const BadConfig kBadNodeConfigs[] = {
     {"MapWhereStringExpected", WithNode("  id: {x: 1}\n  data_dir: d\n"),
      "node.yaml:2: node.id: expected a string, got a map"},
     {"BadMode", WithNode("  id: a\n  data_dir: d\n  mode: sideways\n"),
-     "node.yaml:4: node.mode: expected one of both, send-only, receive-only, got \"sideways\""},
+     "node.yaml:4: node.mode: expected one of both, send-only, receive-only, got "
+     "\"sideways\""},
     {"BadStoreType", Minimal("store: { type: mysql }\n"),
      "node.yaml:8: store.type: expected one of rocksdb, sqlite, memory, got \"mysql\""},
     {"StringWhereMapExpected", Minimal("store: rocksdb\n"),
@@ -187,14 +191,17 @@ const BadConfig kBadNodeConfigs[] = {
     {"NegativeNumber", Minimal("limits:\n  max_key_bytes: -1\n"),
      "node.yaml:9: limits.max_key_bytes: expected a non-negative integer, got \"-1\""},
     {"NumberOutOfRange", Minimal("replication:\n  heartbeat_ms: 0\n"),
-     "node.yaml:9: replication.heartbeat_ms: must be between 1 and 86400000 ms, got \"0\""},
-    {"BatchLargerThanPeersAccept", Minimal("replication:\n  publish_batch_records: 100000\n"),
+     "node.yaml:9: replication.heartbeat_ms: must be between 1 and 86400000 ms, got "
+     "\"0\""},
+    {"BatchLargerThanPeersAccept",
+     Minimal("replication:\n  publish_batch_records: 100000\n"),
      "node.yaml:9: replication.publish_batch_records: must be between 1 and 65536"},
     {"RecordDoesNotFitMessage", Minimal("limits:\n  max_value_bytes: 100000000\n"),
      "node.yaml:8: limits.max_message_bytes: must be at least max_key_bytes"},
     {"MapWhereListExpected", Minimal("peers: {id: b}\n"),
      "node.yaml:8: peers: expected a list, got a map"},
-    {"PeerNotAMap", Minimal("peers:\n  - b\n"), "node.yaml:9: peers[0]: expected a map, got \"b\""},
+    {"PeerNotAMap", Minimal("peers:\n  - b\n"),
+     "node.yaml:9: peers[0]: expected a map, got \"b\""},
     {"EndpointNotZeroMq", WithEndpoints("tcp://127.0.0.1:7101", "foo"),
      "node.yaml:6: endpoints.pub: expected a ZeroMQ endpoint like tcp://127.0.0.1:7102, "
      "got \"foo\""},
@@ -225,7 +232,9 @@ const BadConfig kBadNodeConfigs[] = {
     {"RootIsAString", "\n\nhello\n",
      "node.yaml:3: expected a map of keys at the top level, got \"hello\""},
     {"TwoDocuments", Minimal("---\nnode: {}\n"),
-     "node.yaml:9: a second YAML document (after ---); expected one"},
+     "node.yaml:8: more after the first YAML document"},
+    // yaml-cpp 0.7's LoadAll() never returns on this one.
+    {"StrayComma", ",\n", "node.yaml:1: more after the first YAML document"},
 };
 
 class BadNodeConfigTest : public ::testing::TestWithParam<BadConfig> {};
@@ -245,15 +254,18 @@ INSTANTIATE_TEST_SUITE_P(Config, BadNodeConfigTest, ::testing::ValuesIn(kBadNode
 const BadConfig kBadCoordinatorConfigs[] = {
     {"MissingBind", "coordinator:\n  heartbeat_ms: 100\n",
      "c.yaml:1: coordinator.bind: required key missing"},
-    {"MissingSection", "log: { level: info }\n", "c.yaml:1: coordinator: required key missing"},
+    {"MissingSection", "log: { level: info }\n",
+     "c.yaml:1: coordinator: required key missing"},
     {"UnknownKey", "coordinator:\n  bind: tcp://*:7000\n  port: 7000\n",
      "c.yaml:3: coordinator.port: unknown key"},
     {"BadBind", "coordinator:\n  bind: 7000\n",
      "c.yaml:2: coordinator.bind: expected a ZeroMQ endpoint like tcp://127.0.0.1:7000, "
      "got \"7000\""},
     {"TimeoutShorterThanTwoPings",
-     "coordinator:\n  bind: tcp://*:7000\n  failure_timeout_ms: 800\n  heartbeat_ms: 500\n",
-     "c.yaml:3: coordinator.failure_timeout_ms: must be at least twice heartbeat_ms (1000)"},
+     "coordinator:\n  bind: tcp://*:7000\n  failure_timeout_ms: 800\n  heartbeat_ms: "
+     "500\n",
+     "c.yaml:3: coordinator.failure_timeout_ms: must be at least twice heartbeat_ms "
+     "(1000)"},
     {"NegativeTimeout", "coordinator:\n  bind: tcp://*:7000\n  failure_timeout_ms: -3\n",
      "c.yaml:3: coordinator.failure_timeout_ms: expected a duration in milliseconds"},
 };
@@ -354,13 +366,12 @@ TEST(CheckEndpointTest, AcceptsZeroMqFormsAndRefusesTheRest) {
   EXPECT_FALSE(CheckEndpoint("udp://127.0.0.1:7000", EndpointUse::kBind).ok());
   Status s = CheckEndpoint("localhost:7000", EndpointUse::kConnect);
   EXPECT_EQ(s.code(), Code::kInvalidArgument);
-  EXPECT_NE(s.message().find("got \"localhost:7000\""), std::string::npos)
-      << s.message();
+  EXPECT_NE(s.message().find("got \"localhost:7000\""), std::string::npos) << s.message();
 }
 
 TEST(NodeConfigTest, MessagesStayOnOneLine) {
-  Result<NodeConfig> r = ParseNodeConfig(
-      std::string(kMinimal) + "\"bad\\nkey\\u0001\": 1\n", "node.yaml");
+  Result<NodeConfig> r =
+      ParseNodeConfig(std::string(kMinimal) + "\"bad\\nkey\\u0001\": 1\n", "node.yaml");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(), "node.yaml:8: bad\\nkey\\x01: unknown key");
 }

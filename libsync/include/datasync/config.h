@@ -88,7 +88,8 @@ struct CoordinatorConfig {
   std::string bind;  // ROUTER endpoint the nodes connect to
   // A node silent this long is removed from the membership.
   uint64_t failure_timeout_ms = 3000;
-  // How often nodes are told to ping; always below failure_timeout_ms.
+  // How often nodes are told to ping; at most half of failure_timeout_ms,
+  // so that one lost ping does not remove a node.
   uint64_t heartbeat_ms = 500;
   LogLevel log_level = LogLevel::kInfo;
 };

@@ -32,7 +32,8 @@ bool AllOf(std::string_view s, bool (*pred)(char)) {
 }
 
 // Splits "HOST:PORT" at the last colon, which is never inside [IPv6].
-bool SplitHostPort(std::string_view rest, std::string_view* host, std::string_view* port) {
+bool SplitHostPort(std::string_view rest, std::string_view* host,
+                   std::string_view* port) {
   const size_t colon = rest.rfind(':');
   if (colon == std::string_view::npos) return false;
   *host = rest.substr(0, colon);
@@ -59,9 +60,8 @@ std::string TcpProblem(std::string_view rest, EndpointUse use, std::string_view 
   } else if (!AllOf(host, IsHostChar)) {
     return "expected a host name or address before the port";
   }
-  if (port.empty() || port.size() > 5 || !AllOf(port, [](char c) {
-        return c >= '0' && c <= '9';
-      })) {
+  if (port.empty() || port.size() > 5 ||
+      !AllOf(port, [](char c) { return c >= '0' && c <= '9'; })) {
     return "expected a port number 1-65535 after the host";
   }
   const uint32_t number = static_cast<uint32_t>(std::stoul(std::string(port)));
@@ -108,7 +108,8 @@ bool EndpointsCollide(std::string_view a, std::string_view b) {
 namespace datasync {
 
 Status CheckEndpoint(std::string_view endpoint, EndpointUse use) {
-  const std::string problem = config::EndpointProblem(endpoint, use, "tcp://127.0.0.1:7000, ipc://PATH or inproc://NAME");
+  const std::string problem = config::EndpointProblem(
+      endpoint, use, "tcp://127.0.0.1:7000, ipc://PATH or inproc://NAME");
   if (problem.empty()) return Status::Ok();
   return Status::Invalid(problem + ", got " + config::Quote(endpoint));
 }

@@ -134,8 +134,8 @@ void ReadReplication(YamlMap& root, NodeConfig* c) {
 
 void ReadLimits(YamlMap& root, NodeConfig* c) {
   YamlMap l = root.GetMap("limits", Need::kOptional);
-  l.AllowKeys({"max_message_bytes", "max_key_bytes", "max_value_bytes",
-               "max_pending_requests"});
+  l.AllowKeys(
+      {"max_message_bytes", "max_key_bytes", "max_value_bytes", "max_pending_requests"});
   CodecLimits& limits = c->limits;
   l.GetUint("max_key_bytes", 1, kMaxBytesLimit, &limits.max_key_bytes);
   l.GetUint("max_value_bytes", 1, kMaxBytesLimit, &limits.max_value_bytes);
@@ -147,10 +147,10 @@ void ReadLimits(YamlMap& root, NodeConfig* c) {
   const uint64_t needed =
       limits.max_key_bytes + limits.max_value_bytes + kRecordEnvelopeBytes;
   if (limits.max_message_bytes < needed) {
-    l.Fail("max_message_bytes",
-           "must be at least max_key_bytes + max_value_bytes + " +
-               std::to_string(kRecordEnvelopeBytes) + " (" + std::to_string(needed) +
-               "), got " + Quote(std::to_string(limits.max_message_bytes)));
+    l.Fail("max_message_bytes", "must be at least max_key_bytes + max_value_bytes + " +
+                                    std::to_string(kRecordEnvelopeBytes) + " (" +
+                                    std::to_string(needed) + "), got " +
+                                    Quote(std::to_string(limits.max_message_bytes)));
     return;
   }
   c->replica.max_key_bytes = limits.max_key_bytes;

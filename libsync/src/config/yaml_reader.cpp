@@ -1,11 +1,6 @@
 #include "config/yaml_reader.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <memory>
-
-#include <yaml-cpp/depthguard.h>
+#include <limits>
 
 #include "config/endpoint.h"
 
@@ -13,9 +8,53 @@ namespace datasync::config {
 namespace {
 
 constexpr size_t kMaxQuotedBytes = 80;
-constexpr size_t kMaxConfigFileBytes = 4 << 20;
 
-// yaml-cpp marks are 0-based; nodes it made up (empty documents) have none.
+constexpr uint64_t kSaturated = std::numeric_limits<uint64_t>::max();
+
+// Digits only. Too many digits saturate rather than fail, so that the range
+// check reports "must be between", which says more than "not a number".
+bool ParseDecimal(std::string_view text, uint64_t* value) {
+  if (text.empty()) return false;
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    const uint64_t digit = static_cast<uint64_t>(c - '0');
+    v = v > (kSaturated - digit) / 10 ? kSaturated : v * 10 + digit;
+  }
+  *value = v;
+  return true;
+}
+
+bool ParseDurationMs(std::string_view text, uint64_t* ms) {
+  struct Unit {
+    std::string_view suffix;
+    uint64_t ms;
+  };
+  // "ms" first: "250ms" also ends in "s".
+  static constexpr Unit kUnits[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}};
+  uint64_t scale = 1;
+  for (const Unit& unit : kUnits) {
+    if (text.ends_with(unit.suffix)) {
+      text.remove_suffix(unit.suffix.size());
+      scale = unit.ms;
+      break;
+    }
+  }
+  uint64_t count = 0;
+  if (!ParseDecimal(text, &count)) return false;
+  *ms = count > kSaturated / scale ? kSaturated : count * scale;
+  return true;
+}
+
+std::string RangeProblem(uint64_t min, uint64_t max) {
+  if (max == kSaturated) {
+    return "must be at least " + std::to_string(min);
+  }
+  return "must be between " + std::to_string(min) + " and " + std::to_string(max);
+}
+
+}  // namespace
+
 int MarkLine(const YAML::Mark& mark, int fallback) {
   return mark.line >= 0 ? mark.line + 1 : fallback;
 }
@@ -42,6 +81,8 @@ std::string Escape(std::string_view text) {
   return out;
 }
 
+std::string Quote(std::string_view text) { return "\"" + Escape(text) + "\""; }
+
 std::string Describe(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Map:
@@ -53,75 +94,6 @@ std::string Describe(const YAML::Node& node) {
     default:
       return "an empty value";
   }
-}
-
-constexpr uint64_t kSaturated = std::numeric_limits<uint64_t>::max();
-
-// Digits only. Too many digits saturate rather than fail, so that the range
-// check reports "must be between", which says more than "not a number".
-bool ParseDecimal(std::string_view text, uint64_t* value) {
-  if (text.empty()) return false;
-  uint64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    const uint64_t digit = static_cast<uint64_t>(c - '0');
-    v = v > (kSaturated - digit) / 10 ? kSaturated : v * 10 + digit;
-  }
-  *value = v;
-  return true;
-}
-
-bool ParseDurationMs(std::string_view text, uint64_t* ms) {
-  struct Unit {
-    std::string_view suffix;
-    uint64_t ms;
-  };
-  // "ms" before "s", or "250ms" would be read as 250 of unit "s" after "m".
-  static constexpr Unit kUnits[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}};
-  uint64_t scale = 1;
-  for (const Unit& unit : kUnits) {
-    if (text.ends_with(unit.suffix)) {
-      text.remove_suffix(unit.suffix.size());
-      scale = unit.ms;
-      break;
-    }
-  }
-  uint64_t count = 0;
-  if (!ParseDecimal(text, &count)) return false;
-  *ms = count > kSaturated / scale ? kSaturated : count * scale;
-  return true;
-}
-
-std::string RangeProblem(uint64_t min, uint64_t max) {
-  if (max == kSaturated) {
-    return "must be at least " + std::to_string(min);
-  }
-  return "must be between " + std::to_string(min) + " and " + std::to_string(max);
-}
-
-}  // namespace
-
-std::string Quote(std::string_view text) { return "\"" + Escape(text) + "\""; }
-
-Result<std::string> ReadConfigFile(const std::string& path) {
-  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!file) return Status::IoError(path + ": cannot open: " + std::strerror(errno));
-  std::string text;
-  char buffer[16384];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
-    text.append(buffer, n);
-    if (text.size() > kMaxConfigFileBytes) {
-      return Status::IoError(path + ": larger than " +
-                             std::to_string(kMaxConfigFileBytes >> 20) +
-                             " MiB, not a config file");
-    }
-  }
-  // A directory opens fine and fails here, with EISDIR.
-  if (std::ferror(file.get())) {
-    return Status::IoError(path + ": cannot read: " + std::strerror(errno));
-  }
-  return text;
 }
 
 void YamlWalk::Fail(int line, std::string_view path, std::string_view what) {
@@ -164,9 +136,9 @@ void YamlMap::AllowKeys(std::initializer_list<std::string_view> allowed) {
     }
     for (size_t j = 0; j < i; ++j) {
       if (entries_[j].key == entry.key) {
-        walk_->Fail(entry.line, PathOf(entry.key),
-                    "duplicate key (first on line " + std::to_string(entries_[j].line) +
-                        ")");
+        walk_->Fail(
+            entry.line, PathOf(entry.key),
+            "duplicate key (first on line " + std::to_string(entries_[j].line) + ")");
         return;
       }
     }
@@ -210,8 +182,8 @@ bool YamlMap::ScalarText(const Entry& entry, std::string_view expected, bool pla
                          std::string* text) {
   const YAML::Node& value = entry.value;
   if (!value.IsScalar()) {
-    Fail(entry.key, std::string("expected ") + std::string(expected) + ", got " +
-                        Describe(value));
+    Fail(entry.key,
+         std::string("expected ") + std::string(expected) + ", got " + Describe(value));
     return false;
   }
   // yaml-cpp tags plain scalars "?" and quoted ones "!".
@@ -295,8 +267,8 @@ void YamlMap::GetBool(std::string_view key, bool* out) {
   }
 }
 
-bool YamlMap::GetChoice(std::string_view key, const std::vector<std::string_view>& choices,
-                        size_t* index) {
+bool YamlMap::GetChoice(std::string_view key,
+                        const std::vector<std::string_view>& choices, size_t* index) {
   std::string expected = "one of ";
   for (size_t i = 0; i < choices.size(); ++i) {
     if (i > 0) expected += ", ";
@@ -350,71 +322,4 @@ std::vector<YamlMap> YamlMap::GetMapList(std::string_view key, Need need) {
   return maps;
 }
 
-void ReadLogSection(YamlMap& root, LogLevel* level) {
-  YamlMap log = root.GetMap("log", Need::kOptional);
-  log.AllowKeys({"level"});
-  log.GetEnum<LogLevel>("level",
-                        {{"trace", LogLevel::kTrace},
-                         {"debug", LogLevel::kDebug},
-                         {"info", LogLevel::kInfo},
-                         {"warn", LogLevel::kWarn},
-                         {"error", LogLevel::kError},
-                         {"off", LogLevel::kOff}},
-                        level);
-}
-
-Status WalkYaml(const std::string& text, const std::string& file,
-                const std::function<void(YamlMap& root)>& walk) {
-  YamlWalk state(file);
-  try {
-    const std::vector<YAML::Node> documents = YAML::LoadAll(text);
-    if (documents.empty() || documents[0].IsNull()) {
-      state.Fail(1, "", "the file holds no settings; expected a map of keys");
-    } else if (documents.size() > 1) {
-      state.Fail(MarkLine(documents[1].Mark(), 1), "",
-                 "a second YAML document (after ---); expected one");
-    } else if (!documents[0].IsMap()) {
-      state.Fail(MarkLine(documents[0].Mark(), 1), "",
-                 "expected a map of keys at the top level, got " +
-                     Describe(documents[0]));
-    } else {
-      YamlMap root(&state, documents[0], "", 1);
-      walk(root);
-    }
-  } catch (const YAML::DeepRecursion& e) {
-    state.Fail(MarkLine(e.mark, 1), "", "YAML nested too deeply");
-  } catch (const YAML::ParserException& e) {
-    // Some yaml-cpp messages end with the offending input character, which
-    // may be a newline.
-    state.Fail(MarkLine(e.mark, 1), "", "YAML syntax error: " + Escape(e.msg));
-  } catch (const YAML::Exception& e) {
-    state.Fail(MarkLine(e.mark, 1), "", "cannot read YAML: " + Escape(e.msg));
-  } catch (const std::exception& e) {
-    state.Fail(1, "", "cannot read YAML: " + Escape(e.what()));
-  }
-  return state.status();
-}
-
 }  // namespace datasync::config
-
-namespace datasync {
-
-const char* LogLevelName(LogLevel level) {
-  switch (level) {
-    case LogLevel::kTrace:
-      return "trace";
-    case LogLevel::kDebug:
-      return "debug";
-    case LogLevel::kInfo:
-      return "info";
-    case LogLevel::kWarn:
-      return "warn";
-    case LogLevel::kError:
-      return "error";
-    case LogLevel::kOff:
-      return "off";
-  }
-  return "?";
-}
-
-}  // namespace datasync

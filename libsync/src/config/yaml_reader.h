@@ -25,9 +25,18 @@
 
 namespace datasync::config {
 
-// `text` in double quotes for a one-line message: quotes, backslashes and
-// control bytes escaped, long text cut short.
+// `text` made safe for a one-line message: quotes, backslashes and control
+// bytes escaped, long text cut short.
+std::string Escape(std::string_view text);
+// The same, in double quotes.
 std::string Quote(std::string_view text);
+// What a value is, for "got ...": "a map", "a list", "an empty value", or
+// the quoted scalar.
+std::string Describe(const YAML::Node& node);
+
+// The 1-based line of a yaml-cpp mark (0-based), or `fallback` when the node
+// has no mark (yaml-cpp made it up, as for an empty document).
+int MarkLine(const YAML::Mark& mark, int fallback);
 
 // The whole file, or kIoError naming `path`. Refuses files too large to be
 // a config, so a wrong path cannot make us read gigabytes.
@@ -121,8 +130,8 @@ class YamlMap {
 
  private:
   struct Entry {
-    std::string key;    // empty when the key is not a string
-    int line = 0;       // of the key
+    std::string key;  // empty when the key is not a string
+    int line = 0;     // of the key
     YAML::Node key_node;
     YAML::Node value;
   };
