@@ -46,6 +46,29 @@ Status Replica::Load() {
   // clock that went back while we were down cannot reorder our writes.
   hlc_ = Hlc(options_.max_clock_offset_ms, max_hlc);
   vv_.Set(options_.node_id, own_seq_);
+  return LoadIncarnation();
+}
+
+// Catch-up request ids must never repeat across restarts: a page answering a
+// request of the previous process was computed from that process's vector,
+// which a crash may have taken back, and must not be taken for an answer to
+// ours. The incarnation is committed with the first batch, and a request is
+// sent only after the batch it came with is committed, so every request that
+// left this node carries an incarnation the store already holds.
+Status Replica::LoadIncarnation() {
+  uint64_t incarnation = 0;
+  Result<std::string> stored = store_->GetAux(kIncarnationKey);
+  if (stored.ok()) {
+    for (char c : stored.value()) {
+      if (c < '0' || c > '9') return Status::Corruption("bad replica incarnation");
+      incarnation = incarnation * 10 + static_cast<uint64_t>(c - '0');
+    }
+  } else if (stored.status().code() != Code::kNotFound) {
+    return stored.status();
+  }
+  ++incarnation;
+  next_request_id_ = incarnation << 32;
+  out_.batch.aux.emplace_back(kIncarnationKey, std::to_string(incarnation));
   return Status::Ok();
 }
 

@@ -60,8 +60,9 @@ void CoordinatorLink::Tick(uint64_t now_ms) {
 bool CoordinatorLink::OnMessage(const Message& message, uint64_t now_ms) {
   if (const auto* w = std::get_if<Welcome>(&message)) {
     last_heard_ms_ = now_ms;
-    heartbeat_ms_ = w->heartbeat_ms == 0 ? kDefaultHeartbeatMs
-                                         : std::clamp<uint64_t>(w->heartbeat_ms, 10, 60000);
+    heartbeat_ms_ = w->heartbeat_ms == 0
+                        ? kDefaultHeartbeatMs
+                        : std::clamp<uint64_t>(w->heartbeat_ms, 10, 60000);
     epoch_ = w->epoch;
     if (rejoining_) grace_until_ms_ = now_ms + kSilenceBeats * heartbeat_ms_;
     rejoining_ = false;
@@ -87,8 +88,7 @@ bool CoordinatorLink::OnMessage(const Message& message, uint64_t now_ms) {
   return false;
 }
 
-void CoordinatorLink::OnMembers(const std::vector<MemberInfo>& members,
-                                uint64_t now_ms) {
+void CoordinatorLink::OnMembers(const std::vector<MemberInfo>& members, uint64_t now_ms) {
   const bool listed = std::any_of(members.begin(), members.end(),
                                   [&](const MemberInfo& m) { return m.id == self_.id; });
   if (!listed && welcomed_) {
@@ -130,7 +130,8 @@ void CoordinatorLink::SendShutdown(bool cluster) { Send(Shutdown{cluster}); }
 void CoordinatorLink::SendLeave() { Send(Leave{self_.id}); }
 
 void CoordinatorLink::Send(const Message& message) {
-  if (transport::SendFrames(socket_, {}, Encode(message)) != transport::SendResult::kSent) {
+  if (transport::SendFrames(socket_, {}, Encode(message)) !=
+      transport::SendResult::kSent) {
     ++sends_dropped_;
   }
 }

@@ -17,7 +17,6 @@
 #include <map>
 #include <string>
 #include <vector>
-
 #include <zmq.hpp>
 
 #include "datasync/messages.h"
@@ -81,8 +80,8 @@ class CoordinatorLink {
   uint64_t next_join_ms_ = 0;
   uint64_t next_ping_ms_ = 0;
   uint64_t epoch_ = 0;
-  bool rejoining_ = false;        // we had a membership when the silence began
-  uint64_t grace_until_ms_ = 0;   // no removals before this, after a rejoin
+  bool rejoining_ = false;       // we had a membership when the silence began
+  uint64_t grace_until_ms_ = 0;  // no removals before this, after a rejoin
   std::map<std::string, MemberInfo> members_;
   std::map<std::string, MemberInfo> latest_;  // as the coordinator last said
   bool members_changed_ = false;

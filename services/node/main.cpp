@@ -5,13 +5,13 @@
 // Exit codes: 0 after a graceful shutdown (or a valid config with
 // --check-config), 1 when the store cannot be opened or an endpoint cannot
 // be bound, 2 for bad arguments or a bad config.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
 #include <string>
-
-#include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "datasync/config.h"
 #include "node_loop.h"
@@ -25,12 +25,18 @@ constexpr int kExitUsage = 2;
 
 spdlog::level::level_enum SpdLevel(datasync::LogLevel level) {
   switch (level) {
-    case datasync::LogLevel::kTrace: return spdlog::level::trace;
-    case datasync::LogLevel::kDebug: return spdlog::level::debug;
-    case datasync::LogLevel::kInfo: return spdlog::level::info;
-    case datasync::LogLevel::kWarn: return spdlog::level::warn;
-    case datasync::LogLevel::kError: return spdlog::level::err;
-    case datasync::LogLevel::kOff: return spdlog::level::off;
+    case datasync::LogLevel::kTrace:
+      return spdlog::level::trace;
+    case datasync::LogLevel::kDebug:
+      return spdlog::level::debug;
+    case datasync::LogLevel::kInfo:
+      return spdlog::level::info;
+    case datasync::LogLevel::kWarn:
+      return spdlog::level::warn;
+    case datasync::LogLevel::kError:
+      return spdlog::level::err;
+    case datasync::LogLevel::kOff:
+      return spdlog::level::off;
   }
   return spdlog::level::info;
 }
@@ -48,7 +54,9 @@ int main(int argc, char** argv) {
   CLI::App app{"sync-node: one node of a datasync cluster", "sync-node"};
   std::string config_path;
   bool check_only = false;
-  app.add_option("--config", config_path, "node configuration file (YAML)")->required();
+  // Checked after parsing rather than with required(), so that an unknown
+  // argument is reported as such instead of as a missing --config.
+  app.add_option("--config", config_path, "node configuration file (YAML)");
   app.add_flag("--check-config", check_only, "validate the configuration and exit");
   app.set_version_flag("--version", "sync-node " DATASYNC_VERSION);
   try {
@@ -57,6 +65,10 @@ int main(int argc, char** argv) {
     return app.exit(e);  // --help, --version
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "sync-node: %s (see --help)\n", e.what());
+    return kExitUsage;
+  }
+  if (config_path.empty()) {
+    std::fprintf(stderr, "sync-node: --config FILE is required (see --help)\n");
     return kExitUsage;
   }
 

@@ -6,6 +6,8 @@
 // own write.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "datasync/codec.h"
 #include "datasync/digest.h"
 #include "node_loop.h"
@@ -27,8 +29,16 @@ ClientReply Error(uint64_t request_id, Code code, std::string message) {
   return reply;
 }
 
+// Routing ids are at most 255 bytes and delimiters empty: anything larger
+// is not an envelope, and must not be held on to while its request waits.
+bool IsEnvelope(const std::vector<std::string>& frames) {
+  return std::all_of(frames.begin(), frames.end(),
+                     [](const std::string& f) { return f.size() <= 255; });
+}
+
 size_t RecordBytes(const Record& r) {
-  return r.collection.size() + r.key.size() + r.value.size() + r.version.origin.size() + 32;
+  return r.collection.size() + r.key.size() + r.value.size() + r.version.origin.size() +
+         32;
 }
 
 }  // namespace
@@ -46,8 +56,13 @@ bool NodeLoop::DrainApi(size_t budget) {
     for (size_t f = 0; f + 1 < frames.size(); ++f) {
       envelope.emplace_back(transport::View(frames[f]));
     }
+    if (!IsEnvelope(envelope)) {
+      BadInput(&counters_.bad_input_api, "api", "oversize routing envelope");
+      continue;
+    }
     Result<Message> m = Decode(transport::View(frames.back()), config_.limits);
-    const ClientRequest* request = m.ok() ? std::get_if<ClientRequest>(&m.value()) : nullptr;
+    const ClientRequest* request =
+        m.ok() ? std::get_if<ClientRequest>(&m.value()) : nullptr;
     if (request == nullptr) {
       std::string what = m.ok() ? std::string("unexpected ") + MessageName(m.value())
                                 : m.status().message();
@@ -95,7 +110,8 @@ void NodeLoop::OnRequest(std::vector<std::string> envelope, ClientRequest reques
       SendReply(envelope, Error(id, Code::kOk, ""));  // this node runs none
       return;
     case ClientOp::kUninstallConnector:
-      SendReply(envelope, Error(id, Code::kNotFound, "no connector named " + request.key));
+      SendReply(envelope,
+                Error(id, Code::kNotFound, "no connector named " + request.key));
       return;
   }
   ++counters_.busy_replies;
@@ -117,9 +133,9 @@ void NodeLoop::OnWrite(std::vector<std::string> envelope, const ClientRequest& r
                                         request.collection, request.key, !put};
   if (writes_waiting_++ == 0) first_write_ms_ = SteadyMs();
   if (put) {
-    replica_->Put(token, request.collection, request.key, request.value, WallMs());
+    replica_->Put(token, request.collection, request.key, request.value, ReplicaNowMs());
   } else {
-    replica_->Delete(token, request.collection, request.key, WallMs());
+    replica_->Delete(token, request.collection, request.key, ReplicaNowMs());
   }
 }
 
@@ -188,7 +204,7 @@ ClientReply NodeLoop::Read(const ClientRequest& request) {
   if (request.key.empty()) return Error(id, Code::kInvalidArgument, "empty key");
   Result<Record> record = store_->Get(request.collection, request.key);
   if (!record.ok()) return Error(id, record.status().code(), record.status().message());
-  if (record->deleted) return Error(id, Code::kNotFound, "deleted");
+  if (record->deleted) return Error(id, Code::kNotFound, "not found (deleted)");
   ClientReply reply = Error(id, Code::kOk, "");
   reply.records.push_back(std::move(record).value());
   return reply;

@@ -22,7 +22,8 @@ using transport::View;
 bool RecvShaped(zmq::socket_t& socket, size_t frames, std::vector<zmq::message_t>* out,
                 bool* bad) {
   const RecvResult r = transport::RecvFrames(socket, frames, out);
-  *bad = r == RecvResult::kTooLarge || (r == RecvResult::kReceived && out->size() != frames);
+  *bad =
+      r == RecvResult::kTooLarge || (r == RecvResult::kReceived && out->size() != frames);
   return r == RecvResult::kReceived || r == RecvResult::kTooLarge;
 }
 
@@ -30,7 +31,7 @@ bool RecvShaped(zmq::socket_t& socket, size_t frames, std::vector<zmq::message_t
 
 bool NodeLoop::DrainSub(size_t budget) {
   std::vector<zmq::message_t> frames;
-  const uint64_t wall = WallMs();
+  const uint64_t wall = ReplicaNowMs();
   const uint64_t now = SteadyMs();
   for (size_t i = 0; i < budget; ++i) {
     bool bad = false;
@@ -59,7 +60,7 @@ bool NodeLoop::DrainSub(size_t budget) {
 
 bool NodeLoop::DrainSync(size_t budget) {
   std::vector<zmq::message_t> frames;
-  const uint64_t wall = WallMs();
+  const uint64_t wall = ReplicaNowMs();
   for (size_t i = 0; i < budget; ++i) {
     bool bad = false;
     if (!RecvShaped(sync_, 2, &frames, &bad)) return false;
@@ -92,7 +93,7 @@ bool NodeLoop::DrainPeer(const std::string& peer_id, zmq::socket_t* dealer,
                          size_t budget) {
   if (dealer == nullptr) return false;
   std::vector<zmq::message_t> frames;
-  const uint64_t wall = WallMs();
+  const uint64_t wall = ReplicaNowMs();
   for (size_t i = 0; i < budget; ++i) {
     bool bad = false;
     if (!RecvShaped(*dealer, 1, &frames, &bad)) return false;
@@ -192,7 +193,8 @@ void NodeLoop::BadInput(uint64_t* counter, const char* where, const std::string&
   if (!log_limiter_.Allow(std::string("bad_input.") + where, SteadyMs(), &suppressed)) {
     return;
   }
-  if (suppressed) spdlog::warn("({} more bad inputs on {} suppressed)", suppressed, where);
+  if (suppressed)
+    spdlog::warn("({} more bad inputs on {} suppressed)", suppressed, where);
   spdlog::warn("bad input on {}: {}", where, what);
 }
 

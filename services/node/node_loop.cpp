@@ -1,12 +1,12 @@
 #include "node_loop.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <climits>
 #include <utility>
-
-#include <spdlog/spdlog.h>
 
 #include "signals.h"
 #include "transport/zmq_util.h"
@@ -32,6 +32,17 @@ uint64_t SteadyMs() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
+uint64_t NodeLoop::ReplicaNowMs() {
+  // The HLC wants the wall clock; the replica's timers want a clock that
+  // keeps moving. Follow the wall clock, but should it step back, go on
+  // from where we were at the monotonic rate (the HLC would not go back
+  // anyway).
+  const uint64_t steady = SteadyMs();
+  replica_now_ms_ = std::max(WallMs(), replica_now_ms_ + (steady - replica_steady_ms_));
+  replica_steady_ms_ = steady;
+  return replica_now_ms_;
+}
+
 NodeLoop::NodeLoop(NodeConfig config, std::unique_ptr<Store> store)
     : config_(std::move(config)), store_(std::move(store)), context_(1) {}
 
@@ -40,9 +51,8 @@ NodeLoop::~NodeLoop() = default;
 Status NodeLoop::Start() {
   Result<std::unique_ptr<Replica>> replica = Replica::Open(config_.replica, store_.get());
   if (!replica.ok()) {
-    return Status(replica.status().code(),
-                  std::string("cannot load ") + store_->Name() +
-                      " store: " + replica.status().message());
+    return Status(replica.status().code(), std::string("cannot load ") + store_->Name() +
+                                               " store: " + replica.status().message());
   }
   replica_ = std::move(replica).value();
 
@@ -115,6 +125,17 @@ Status NodeLoop::Run() {
 }
 
 void NodeLoop::Iterate() {
+  more_input_ = PollAndDrain();
+  const uint64_t now = SteadyMs();
+  OnTimers(now);
+  if (FlushDue(now)) {
+    Flush();
+    // After the commit, so a read sees every write that arrived before it.
+    ServeReads();
+  }
+}
+
+bool NodeLoop::PollAndDrain() {
   std::vector<zmq_pollitem_t> items;
   std::vector<std::pair<Source, std::string>> sources;
   auto add = [&](zmq::socket_t& socket, Source source, std::string peer = {}) {
@@ -134,6 +155,7 @@ void NodeLoop::Iterate() {
     if (e.num() != EINTR) spdlog::error("poll: {}", e.what());
   }
   if (StopSignal() != 0 && !stopping_) {
+    // From here on new requests are refused; what is pending is finished.
     spdlog::info("signal {}: shutting down", StopSignal());
     stopping_ = true;
   }
@@ -141,32 +163,33 @@ void NodeLoop::Iterate() {
   bool more = false;
   for (size_t i = 0; i < items.size(); ++i) {
     if (!(items[i].revents & ZMQ_POLLIN)) continue;
+    const std::string& peer = sources[i].second;
     switch (sources[i].first) {
-      case Source::kApi: more |= DrainApi(kDrainBudget); break;
-      case Source::kSync: more |= DrainSync(kDrainBudget); break;
-      case Source::kSub: more |= DrainSub(kDrainBudget); break;
-      case Source::kCoordinator: more |= DrainCoordinator(kDrainBudget); break;
+      case Source::kApi:
+        more |= DrainApi(kDrainBudget);
+        break;
+      case Source::kSync:
+        more |= DrainSync(kDrainBudget);
+        break;
+      case Source::kSub:
+        more |= DrainSub(kDrainBudget);
+        break;
+      case Source::kCoordinator:
+        more |= DrainCoordinator(kDrainBudget);
+        break;
       case Source::kPeer:
-        more |= DrainPeer(sources[i].second, peers_->dealer(sources[i].second),
-                          kDrainBudget);
+        more |= DrainPeer(peer, peers_->dealer(peer), kDrainBudget);
         break;
     }
   }
-  more_input_ = more;
-
-  const uint64_t now = SteadyMs();
-  OnTimers(now);
-  if (FlushDue(now)) {
-    Flush();
-    // After the commit, so a read sees every write that arrived before it.
-    ServeReads();
-  }
+  return more;
 }
 
 int NodeLoop::PollTimeoutMs(uint64_t now) const {
   if (more_input_ || stopping_) return 0;
   uint64_t wake = next_tick_ms_;
-  if (writes_waiting_ > 0) wake = std::min(wake, first_write_ms_ + config_.group_commit_ms);
+  if (writes_waiting_ > 0)
+    wake = std::min(wake, first_write_ms_ + config_.group_commit_ms);
   return wake <= now ? 0 : static_cast<int>(std::min(wake - now, kTickMs));
 }
 
@@ -177,7 +200,7 @@ void NodeLoop::OnTimers(uint64_t now) {
   if (coordinator_ && coordinator_->TakeMembersChanged()) RefreshPeers();
   if (now < next_tick_ms_) return;
   next_tick_ms_ = now + kTickMs;
-  replica_->Tick(WallMs());
+  replica_->Tick(ReplicaNowMs());
   watchers_.Expire(now);
   if (coordinator_) {
     coordinator_->Tick(now);
@@ -234,7 +257,8 @@ void NodeLoop::OnCommitFailed(ReplicaOutput* out, const Status& error) {
                   suppressed ? fmt::format(" ({} more suppressed)", suppressed) : "");
   }
   for (Reply& r : out->replies) {
-    if (r.status.ok()) r.status = Status::IoError("store commit failed: " + error.message());
+    if (r.status.ok())
+      r.status = Status::IoError("store commit failed: " + error.message());
   }
   SendWriteReplies(out->replies);
   // Nothing of the batch is published. Metadata alone is rewritten whole by
@@ -245,11 +269,12 @@ void NodeLoop::OnCommitFailed(ReplicaOutput* out, const Status& error) {
   for (const auto& [name, field] : kReplicaCounterFields) {
     retired_counters_.*field += replica_->counters().*field;
   }
-  Result<std::unique_ptr<Replica>> reopened = Replica::Open(config_.replica, store_.get());
+  Result<std::unique_ptr<Replica>> reopened =
+      Replica::Open(config_.replica, store_.get());
   if (!reopened.ok()) {
-    fatal_ = Status(reopened.status().code(),
-                    "cannot reload the store after a failed commit: " +
-                        reopened.status().message());
+    fatal_ = Status(
+        reopened.status().code(),
+        "cannot reload the store after a failed commit: " + reopened.status().message());
     return;
   }
   replica_ = std::move(reopened).value();
@@ -290,6 +315,8 @@ void NodeLoop::RefreshPeers() {
   for (const std::string& problem : peers_->Update(want)) spdlog::warn("{}", problem);
   const std::vector<std::string> ids = peers_->ids();
   replica_->SetPeers(ids);
+  if (ids == logged_peers_) return;
+  logged_peers_ = ids;
   std::string list;
   for (const std::string& id : ids) list += (list.empty() ? "" : ", ") + id;
   spdlog::info("peers: [{}]", list);

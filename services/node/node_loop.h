@@ -11,13 +11,13 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
 #include <zmq.hpp>
 
 #include "coordinator_link.h"
@@ -38,27 +38,31 @@ struct NodeCounters {
   uint64_t bad_input_coordinator = 0;
   uint64_t commits = 0;
   uint64_t commit_errors = 0;
-  uint64_t busy_replies = 0;      // requests refused with kBusy
-  uint64_t replies_dropped = 0;   // client gone or its queue full
-  uint64_t sends_dropped = 0;     // peer messages that could not be queued
+  uint64_t busy_replies = 0;     // requests refused with kBusy
+  uint64_t replies_dropped = 0;  // client gone or its queue full
+  uint64_t sends_dropped = 0;    // peer messages that could not be queued
 };
 
 // Every ReplicaCounters field with its name in `syncctl status`.
-inline constexpr std::pair<const char*, uint64_t ReplicaCounters::*> kReplicaCounterFields[] = {
-    {"local_writes", &ReplicaCounters::local_writes},
-    {"remote_applied", &ReplicaCounters::remote_applied},
-    {"remote_superseded", &ReplicaCounters::remote_superseded},
-    {"duplicates", &ReplicaCounters::duplicates},
-    {"gaps_detected", &ReplicaCounters::gaps_detected},
-    {"catch_up_requests", &ReplicaCounters::catch_up_requests},
-    {"catch_up_completed", &ReplicaCounters::catch_up_completed},
-    {"catch_up_timeouts", &ReplicaCounters::catch_up_timeouts},
-    {"catch_up_pages_served", &ReplicaCounters::catch_up_pages_served},
-    {"catch_up_refused", &ReplicaCounters::catch_up_refused},
-    {"clock_skew_reports", &ReplicaCounters::clock_skew_reports},
-    {"ignored_messages", &ReplicaCounters::ignored_messages},
-    {"rejected_writes", &ReplicaCounters::rejected_writes},
+inline constexpr std::pair<const char*, uint64_t ReplicaCounters::*>
+    kReplicaCounterFields[] = {
+        {"local_writes", &ReplicaCounters::local_writes},
+        {"remote_applied", &ReplicaCounters::remote_applied},
+        {"remote_superseded", &ReplicaCounters::remote_superseded},
+        {"duplicates", &ReplicaCounters::duplicates},
+        {"gaps_detected", &ReplicaCounters::gaps_detected},
+        {"catch_up_requests", &ReplicaCounters::catch_up_requests},
+        {"catch_up_completed", &ReplicaCounters::catch_up_completed},
+        {"catch_up_timeouts", &ReplicaCounters::catch_up_timeouts},
+        {"catch_up_pages_served", &ReplicaCounters::catch_up_pages_served},
+        {"catch_up_refused", &ReplicaCounters::catch_up_refused},
+        {"clock_skew_reports", &ReplicaCounters::clock_skew_reports},
+        {"ignored_messages", &ReplicaCounters::ignored_messages},
+        {"rejected_writes", &ReplicaCounters::rejected_writes},
 };
+static_assert(sizeof(ReplicaCounters) ==
+                  std::size(kReplicaCounterFields) * sizeof(uint64_t),
+              "a ReplicaCounters field is missing from kReplicaCounterFields");
 
 class NodeLoop {
  public:
@@ -98,6 +102,9 @@ class NodeLoop {
 
   // node_loop.cpp: the iteration, timers, group commit, shutdown.
   void Iterate();
+  // Waits for input or the next timer, then drains every ready socket.
+  // True when a drain stopped at its budget (more input is waiting).
+  bool PollAndDrain();
   int PollTimeoutMs(uint64_t now) const;
   void OnTimers(uint64_t now);
   bool FlushDue(uint64_t now) const;
@@ -106,8 +113,11 @@ class NodeLoop {
   void Shutdown();
   void RefreshPeers();
   void LogReplicaWarnings(const std::vector<std::string>& warnings);
+  // The time given to the Replica: wall-clock milliseconds, never going back.
+  uint64_t ReplicaNowMs();
 
-  // node_io.cpp: the peer and coordinator sockets.
+  // node_io.cpp: the peer and coordinator sockets. Drains take at most
+  // `budget` messages and return true when they stopped at the budget.
   bool DrainSub(size_t budget);
   bool DrainSync(size_t budget);
   bool DrainPeer(const std::string& peer_id, zmq::socket_t* dealer, size_t budget);
@@ -150,11 +160,14 @@ class NodeLoop {
   std::map<ClientToken, PendingWrite> pending_writes_;
   ClientToken next_token_ = 1;
   std::vector<DeferredRead> reads_;
-  size_t writes_waiting_ = 0;          // client writes fed since the last flush
-  uint64_t first_write_ms_ = 0;        // steady time of the first of them
+  size_t writes_waiting_ = 0;    // client writes fed since the last flush
+  uint64_t first_write_ms_ = 0;  // steady time of the first of them
   uint64_t next_tick_ms_ = 0;
-  bool more_input_ = false;            // a drain stopped at its budget
+  uint64_t replica_now_ms_ = 0;               // last ReplicaNowMs()
+  uint64_t replica_steady_ms_ = 0;            // SteadyMs() at that time
+  bool more_input_ = false;                   // a drain stopped at its budget
   std::map<std::string, uint64_t> heard_ms_;  // peer id -> last heartbeat (steady)
+  std::vector<std::string> logged_peers_;
 
   bool stopping_ = false;
   std::optional<uint64_t> cluster_shutdown_deadline_ms_;
@@ -165,7 +178,8 @@ class NodeLoop {
   std::string encode_buffer_;  // reused by every send, to spare allocations
 };
 
-// Milliseconds: wall clock for the Replica (HLC), monotonic for timers.
+// Milliseconds: the wall clock (for the HLC), and a monotonic clock for the
+// loop's own timers.
 uint64_t WallMs();
 uint64_t SteadyMs();
 

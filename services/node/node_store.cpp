@@ -22,10 +22,11 @@ Result<std::unique_ptr<Store>> OpenNodeStore(const NodeConfig& config) {
   const std::string path = config.data_dir + (rocksdb ? "/rocksdb" : "/datasync.sqlite");
   Result<std::unique_ptr<Store>> store =
       rocksdb ? OpenRocksDbStore(path, options) : OpenSqliteStore(path, options);
-  if (!store.ok()) {
+  if (!store.ok() && store.status().message().find(path) == std::string::npos) {
+    // The stores name the path themselves; make sure the message does.
     const Status& s = store.status();
-    return Status(s.code(), std::string("cannot open ") + StoreTypeName(config.store.type) +
-                                " store " + path + ": " + s.message());
+    return Status(s.code(), std::string(StoreTypeName(config.store.type)) + " store " +
+                                path + ": " + s.message());
   }
   return store;
 }

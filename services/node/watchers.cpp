@@ -47,7 +47,8 @@ void Watchers::Stream(zmq::socket_ref api, const std::vector<const Record*>& rec
       chunk.push_back(*r);
       bytes += size;
     }
-    if (alive && !chunk.empty()) alive = SendTo(api, it->first, it->second, std::move(chunk));
+    if (alive && !chunk.empty())
+      alive = SendTo(api, it->first, it->second, std::move(chunk));
     if (alive) {
       ++it;
     } else {

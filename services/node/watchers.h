@@ -15,7 +15,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
 #include <zmq.hpp>
 
 #include "datasync/record.h"

@@ -170,8 +170,11 @@ class Replica {
     uint64_t last_used_ms = 0;
   };
 
+  static constexpr const char* kIncarnationKey = "replica.incarnation";
+
   Replica(ReplicaOptions options, const Store* store);
   Status Load();
+  Status LoadIncarnation();
 
   void LocalWrite(ClientToken token, const std::string& collection,
                   const std::string& key, const std::string* value, uint64_t now_ms);

@@ -77,8 +77,8 @@ SendResult SendFrames(zmq::socket_ref socket, const std::vector<std::string>& he
     for (const std::string& frame : head) {
       // Only the first frame can meet EAGAIN or EHOSTUNREACH: once libzmq
       // accepted it, the rest of the message is accepted too.
-      if (!socket.send(zmq::buffer(frame), zmq::send_flags::sndmore |
-                                               zmq::send_flags::dontwait)) {
+      if (!socket.send(zmq::buffer(frame),
+                       zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
         return SendResult::kWouldBlock;
       }
     }

@@ -13,7 +13,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
 #include <zmq.hpp>
 
 #include "datasync/status.h"
@@ -25,10 +24,10 @@ struct SocketOptions {
   int64_t max_message_bytes = -1;  // ZMQ_MAXMSGSIZE; -1 keeps libzmq's default
   int sndhwm = -1;                 // -1 keeps libzmq's default (1000)
   int rcvhwm = -1;
-  std::string routing_id;          // ZMQ_ROUTING_ID when not empty
-  bool router_mandatory = false;   // ROUTER: unroutable sends fail, not vanish
-  bool router_handover = false;    // ROUTER: a reconnecting id takes over
-  bool immediate = false;          // queue only to completed connections
+  std::string routing_id;         // ZMQ_ROUTING_ID when not empty
+  bool router_mandatory = false;  // ROUTER: unroutable sends fail, not vanish
+  bool router_handover = false;   // ROUTER: a reconnecting id takes over
+  bool immediate = false;         // queue only to completed connections
 };
 
 // Applies `options`; kInvalidArgument naming the option libzmq refused.
