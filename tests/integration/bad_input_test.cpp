@@ -77,7 +77,8 @@ void Flood(const std::string& endpoint, const std::vector<Multipart>& garbage) {
   if (done) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure()
          << id << " bad_input is " << (seen ? std::to_string(*seen) : "<no status>")
-         << ", expected above " << floor << "\n" << cluster.LogTail(id);
+         << ", expected above " << floor << "\n"
+         << cluster.LogTail(id);
 }
 
 TEST(BadInputTest, GarbageOnEverySocketIsCountedAndSyncContinues) {

@@ -10,7 +10,6 @@
 namespace datasync::testutil {
 namespace {
 
-
 TEST(CliTest, UnreachableNodeExits3QuicklyWithAMessage) {
   Cluster cluster;
   std::string nowhere = "tcp://127.0.0.1:" + std::to_string(PickFreePort());
@@ -88,9 +87,12 @@ TEST(CliTest, OutputAndExitCodes) {
   EXPECT_EQ(by_env.out, binary);
 
   // Bad usage: exit 2 with a message.
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"frobnicate"}, {"put", kCollection, "only-key"}, {"get"},
-           {"--timeout-ms", "soon", "status"}, {"--no-such-flag", "status"}}) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"frobnicate"},
+                                             {"put", kCollection, "only-key"},
+                                             {"get"},
+                                             {"--timeout-ms", "soon", "status"},
+                                             {"--no-such-flag", "status"}}) {
     std::vector<std::string> full = {"--node", cluster.api("solo")};
     full.insert(full.end(), args.begin(), args.end());
     CtlResult r = cluster.Ctl(full);
@@ -104,7 +106,8 @@ TEST(CliTest, EveryBinaryAnswersHelpAndVersion) {
   for (const std::string binary : {"sync-node", "sync-coordinator", "syncctl"}) {
     for (const std::string flag : {"--help", "--version"}) {
       std::string error;
-      auto p = Process::Spawn({.binary = BinaryPath(binary), .args = {flag},
+      auto p = Process::Spawn({.binary = BinaryPath(binary),
+                               .args = {flag},
                                .stdout_path = cluster.dir() + "/out",
                                .stderr_path = cluster.dir() + "/err"},
                               &error);

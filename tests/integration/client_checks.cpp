@@ -1,8 +1,9 @@
 // The read side of client_load.h: checking what a node holds.
+#include "client_load.h"
+
 #include <sstream>
 #include <unordered_map>
 
-#include "client_load.h"
 #include "datasync/client.h"
 
 namespace datasync::testutil {
@@ -19,7 +20,8 @@ constexpr size_t kMaxReported = 10;
 void Judge(const ClientReply& reply, const AckedPut& want, bool exact,
            std::ostringstream* problems, size_t* bad) {
   std::string what;
-  if (reply.code == Code::kNotFound || (reply.code == Code::kOk && reply.records.empty())) {
+  if (reply.code == Code::kNotFound ||
+      (reply.code == Code::kOk && reply.records.empty())) {
     what = "missing";
   } else if (reply.code != Code::kOk) {
     what = std::string("error ") + CodeName(reply.code) + ": " + reply.message;
@@ -58,14 +60,15 @@ AssertionResult NodeHolds(const std::string& endpoint, const std::string& collec
       request.collection = collection;
       request.key = it->first;
       auto id = client->Send(request, 3000);
-      if (!id.ok()) return AssertionFailure() << endpoint << ": " << id.status().ToString();
+      if (!id.ok())
+        return AssertionFailure() << endpoint << ": " << id.status().ToString();
       in_flight[*id] = &it->second;
       ++it;
     }
     auto replies = client->Receive(5000);
     if (!replies.ok() || replies->empty()) {
-      return AssertionFailure() << endpoint << ": no answer to " << in_flight.size()
-                                << " gets within 5 s";
+      return AssertionFailure()
+             << endpoint << ": no answer to " << in_flight.size() << " gets within 5 s";
     }
     for (const ClientReply& reply : *replies) {
       auto f = in_flight.find(reply.request_id);
@@ -86,17 +89,18 @@ AssertionResult CallOk(const std::string& endpoint, ClientRequest request,
   auto client = NodeClient::Connect(ProcessContext(), endpoint);
   if (!client.ok()) return AssertionFailure() << client.status().ToString();
   auto answer = client->Call(std::move(request), timeout_ms);
-  if (!answer.ok()) return AssertionFailure() << endpoint << ": " << answer.status().ToString();
+  if (!answer.ok())
+    return AssertionFailure() << endpoint << ": " << answer.status().ToString();
   if (reply != nullptr) *reply = *answer;
   if (answer->code != Code::kOk) {
-    return AssertionFailure() << endpoint << " answered " << CodeName(answer->code) << ": "
-                              << answer->message;
+    return AssertionFailure() << endpoint << " answered " << CodeName(answer->code)
+                              << ": " << answer->message;
   }
   return AssertionSuccess();
 }
 
-std::optional<Record> GetRecord(const std::string& endpoint, const std::string& collection,
-                                const std::string& key) {
+std::optional<Record> GetRecord(const std::string& endpoint,
+                                const std::string& collection, const std::string& key) {
   ClientRequest request;
   request.op = ClientOp::kGet;
   request.collection = collection;

@@ -108,8 +108,8 @@ std::chrono::steady_clock::time_point LastAck(const std::vector<PutResult>& resu
                                   ClientReply* reply = nullptr, int timeout_ms = 3000);
 
 // kGet through NodeClient: the record, or nothing when not found or failed.
-std::optional<Record> GetRecord(const std::string& endpoint, const std::string& collection,
-                                const std::string& key);
+std::optional<Record> GetRecord(const std::string& endpoint,
+                                const std::string& collection, const std::string& key);
 
 std::string VersionString(const Version& v);
 

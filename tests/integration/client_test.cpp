@@ -1,16 +1,16 @@
 // NodeClient against a scripted ROUTER in the test process: timeouts, stale
 // and garbage replies, pipelining, CallRaw and the watch feed. (In-process,
 // not real binaries; it lives here because this target links the transport.)
+#include "datasync/client.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <functional>
 #include <future>
 #include <thread>
-
 #include <zmq_addon.hpp>
 
-#include "datasync/client.h"
 #include "datasync/codec.h"
 #include "testutil/ports.h"
 
@@ -57,15 +57,21 @@ class FakeServer {
       bound_.set_value();
       Io io{&socket};
       script(io);
+      // Closing the socket (linger 0) would drop replies still queued.
+      finished_.get_future().wait();
     });
     ready.wait();
   }
-  ~FakeServer() { thread_.join(); }
+  ~FakeServer() {
+    finished_.set_value();
+    thread_.join();
+  }
   const std::string& endpoint() const { return endpoint_; }
 
  private:
   std::string endpoint_;
   std::promise<void> bound_;
+  std::promise<void> finished_;
   std::thread thread_;
 };
 
@@ -153,8 +159,7 @@ TEST(ClientTest, PipelinedSendAndReceive) {
   std::map<uint64_t, std::string> sent;
   for (int i = 0; i < kRequests; ++i) {
     std::string key = "k" + std::to_string(i);
-    Result<uint64_t> id = client.Send(
-        Request(ClientOp::kGet, key), 5000);
+    Result<uint64_t> id = client.Send(Request(ClientOp::kGet, key), 5000);
     ASSERT_TRUE(id.ok()) << id.status().ToString();
     sent[id.value()] = key;
   }
@@ -219,6 +224,11 @@ TEST(ClientTest, WatchStreamsRecordsAndRenews) {
   NodeClient client = MustConnect(server.endpoint());
   std::vector<std::string> keys;
   std::atomic<bool> stop{false};
+  // Bounds the test should the feed never come.
+  std::promise<void> done;
+  auto watchdog = std::async(std::launch::async, [&stop, f = done.get_future()] {
+    if (f.wait_for(10s) == std::future_status::timeout) stop = true;
+  });
   Status s = client.Watch(
       "orders",
       [&](const Record& r) {
@@ -226,6 +236,7 @@ TEST(ClientTest, WatchStreamsRecordsAndRenews) {
         if (keys.size() == 3) stop = true;
       },
       stop, 5000, /*renew_ms=*/100);
+  done.set_value();
   EXPECT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(keys, (std::vector<std::string>{"k1", "k2", "k3"}));
 }
@@ -240,12 +251,14 @@ TEST(ClientTest, WatchReportsRefusalAndSilence) {
   });
   std::atomic<bool> stop{false};
   NodeClient client = MustConnect(server.endpoint());
-  Status s = client.Watch("", [](const Record&) {}, stop, 5000);
+  Status s = client.Watch(
+      "", [](const Record&) {}, stop, 5000);
   EXPECT_EQ(s.code(), Code::kBusy);
   EXPECT_EQ(s.message(), "too many watchers");
 
   NodeClient nowhere = MustConnect(testutil::FreeTcpEndpoint());
-  s = nowhere.Watch("", [](const Record&) {}, stop, 200);
+  s = nowhere.Watch(
+      "", [](const Record&) {}, stop, 200);
   EXPECT_EQ(s.code(), Code::kUnavailable) << s.ToString();
 }
 

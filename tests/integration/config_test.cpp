@@ -58,8 +58,9 @@ TEST(ConfigTest, CheckConfigNamesFileLineAndKeyOfAnError) {
       {"wrong_type", node + endpoints + "replication:\n  heartbeat_ms: fast\n",
        "9: replication.heartbeat_ms:"},
       {"bad_mode", node + "  mode: sideways\n" + endpoints, "4: node.mode:"},
-      {"bad_endpoint", node + "endpoints:\n  api: 127.0.0.1\n  pub: tcp://127.0.0.1:1\n"
-                                "  sync: tcp://127.0.0.1:2\n",
+      {"bad_endpoint",
+       node + "endpoints:\n  api: 127.0.0.1\n  pub: tcp://127.0.0.1:1\n"
+              "  sync: tcp://127.0.0.1:2\n",
        "5: endpoints.api:"},
       {"bad_store", node + endpoints + "store:\n  type: floppy\n", "9: store.type:"},
   };

@@ -51,8 +51,7 @@ TEST_P(ConvergenceTest, ConcurrentWritersOnEveryNodeConverge) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, ConvergenceTest,
-                         ::testing::Values("rocksdb", "sqlite"),
+INSTANTIATE_TEST_SUITE_P(Stores, ConvergenceTest, ::testing::Values("rocksdb", "sqlite"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -1,14 +1,12 @@
 // sync-coordinator as a real process, driven by fake nodes (DEALER sockets
 // in the test whose routing id is their node id): join, broadcast, ping,
 // leave, failure detection, garbage, cluster shutdown, signals and flags.
-#include <signal.h>
-
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <functional>
 #include <future>
 #include <set>
-
 #include <zmq_addon.hpp>
 
 #include "datasync/client.h"
@@ -36,7 +34,8 @@ class FakeNode {
   void Send(const Message& m) { SendBytes({Encode(m)}); }
   void SendBytes(const std::vector<std::string>& frames) {
     for (size_t i = 0; i < frames.size(); ++i) {
-      auto more = i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
+      auto more =
+          i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
       socket_.send(zmq::buffer(frames[i]), more);
     }
   }
@@ -147,8 +146,8 @@ TEST(CoordinatorTest, GarbageIsAnsweredAndSurvived) {
   }
   EXPECT_TRUE(liar.Await<ClientReply>(error).has_value());
   // Still serving, and the liar did not get "x" in.
-  CtlResult members = cluster.Ctl(
-      {"--coordinator", cluster.coordinator_endpoint(), "--json", "members"});
+  CtlResult members =
+      cluster.Ctl({"--coordinator", cluster.coordinator_endpoint(), "--json", "members"});
   ASSERT_EQ(members.code(), 0) << members.Describe();
   EXPECT_NE(members.out.find("\"members\":[]"), std::string::npos) << members.out;
   EXPECT_TRUE(cluster.coordinator()->Running());
@@ -163,8 +162,8 @@ TEST(CoordinatorTest, ClusterShutdownWaitsForLeavesThenExitsZero) {
 
   // syncctl blocks until x has left, so run it beside the fake node.
   std::future<CtlResult> shutdown = std::async(std::launch::async, [&] {
-    return cluster.Ctl({"--coordinator", cluster.coordinator_endpoint(), "shutdown",
-                        "--cluster"});
+    return cluster.Ctl(
+        {"--coordinator", cluster.coordinator_endpoint(), "shutdown", "--cluster"});
   });
   auto order = x.Await<Shutdown>([](const Shutdown& s) { return s.cluster; });
   ASSERT_TRUE(order.has_value()) << "x was not told to shut down";
@@ -189,7 +188,8 @@ TEST(CoordinatorTest, FlagsAndConfigErrorsExit2) {
   Cluster cluster;
   auto run = [&](std::vector<std::string> args) {
     std::string error;
-    auto p = Process::Spawn({.binary = BinaryPath("sync-coordinator"), .args = args,
+    auto p = Process::Spawn({.binary = BinaryPath("sync-coordinator"),
+                             .args = args,
                              .stdout_path = cluster.dir() + "/out",
                              .stderr_path = cluster.dir() + "/err"},
                             &error);

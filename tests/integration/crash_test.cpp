@@ -1,9 +1,11 @@
 // Scenarios 2 and 3: a node killed with SIGKILL during writes and
 // restarted loses no acknowledged write; a node paused with SIGSTOP while
 // its subscriptions overflow converges through catch-up after SIGCONT.
+#include <gtest/gtest.h>
 #include <signal.h>
 
-#include <gtest/gtest.h>
+#include <algorithm>
+#include <cstdio>
 
 #include "scenario.h"
 
@@ -39,9 +41,9 @@ constexpr uint64_t kKeys = 2000;
   if (WaitUntil([&] { return load.progress(i) >= target; }, 20s)) {
     return ::testing::AssertionSuccess();
   }
-  return ::testing::AssertionFailure() << "load " << i << " stalled at "
-                                       << load.progress(i) << " acks, waiting for "
-                                       << target;
+  return ::testing::AssertionFailure()
+         << "load " << i << " stalled at " << load.progress(i) << " acks, waiting for "
+         << target;
 }
 
 TEST(CrashTest, KilledNodeRestartsWithoutLosingAcknowledgedWrites) {
@@ -66,8 +68,15 @@ TEST(CrashTest, KilledNodeRestartsWithoutLosingAcknowledgedWrites) {
 
   ASSERT_TRUE(CtlPut(cluster, "c", "after-restart", "c-is-back"));
   ASSERT_TRUE(cluster.WaitConverged(kNodes, 20s));
+  // c resumed its own numbering: every seq it acknowledged before the kill
+  // is covered by every node's vector.
+  uint64_t c_acked_seq = 0;
+  for (const auto& put : results[2].acked) c_acked_seq = std::max(c_acked_seq, put.seq);
   auto highest = HighestAcked(results);
   for (const auto& id : kNodes) {
+    auto status = cluster.Status(id);
+    ASSERT_TRUE(status.has_value()) << id;
+    EXPECT_GE((*status)["vv"]["c"].AsUint().value_or(0), c_acked_seq) << id;
     EXPECT_TRUE(NodeHolds(cluster.api(id), kCollection, highest, /*exact=*/false));
     EXPECT_TRUE(WaitValue(cluster, id, "after-restart", "c-is-back", 1s));
   }
@@ -79,10 +88,11 @@ TEST(CrashTest, PausedNodeWithOverflowingSubscriptionCatchesUp) {
   auto before = cluster.Counter("c", "catch_up_completed");
   ASSERT_TRUE(before.has_value());
 
-  // 1 KiB values: five seconds of load from two writers is far more than
+  // 4 KiB values: five seconds of load from two writers is far more than
   // the kernel's socket buffers plus 100 queued messages can hold for c.
-  std::vector<PutLoad> loads = {OverlappingLoad(cluster, "a", 1'000'000, kKeys, 0, 1024),
-                                OverlappingLoad(cluster, "b", 1'000'000, kKeys, 1000, 1024)};
+  std::vector<PutLoad> loads = {
+      OverlappingLoad(cluster, "a", 1'000'000, kKeys, 0, 4096),
+      OverlappingLoad(cluster, "b", 1'000'000, kKeys, 1000, 4096)};
   // transport.sndhwm also bounds the api ROUTER, which drops replies that
   // overflow it: a burst of 64 replies to one client already lost 13 at
   // sndhwm 100 (ZeroMQ admits about half the mark in one burst). Keep the
@@ -99,7 +109,9 @@ TEST(CrashTest, PausedNodeWithOverflowingSubscriptionCatchesUp) {
   ASSERT_TRUE(cluster.KillNode("c", SIGCONT));
   auto results = load.Finish();
   ASSERT_TRUE(AllAcked(results)) << StatusDump(cluster, kNodes);
-  EXPECT_GT(acked_while_paused, 10'000u) << "too little load to overflow c";
+  std::printf("[paused] %llu writes acknowledged while c was stopped\n",
+              static_cast<unsigned long long>(acked_while_paused));
+  EXPECT_GT(acked_while_paused, 5'000u) << "too little load to overflow c";
 
   ASSERT_TRUE(cluster.WaitConverged(kNodes, 30s));
   auto after = cluster.Counter("c", "catch_up_completed");

@@ -1,8 +1,7 @@
 #include "garbage.h"
 
-#include <msgpack.hpp>
-
 #include <chrono>
+#include <msgpack.hpp>
 #include <random>
 
 #include "datasync/codec.h"
@@ -55,8 +54,13 @@ std::vector<std::string> ValidEncodings() {
   Ping ping;
   ping.node_id = "fake";
   ping.epoch = 1;
-  return {Encode(Put("garbage-key", "garbage-value")), Encode(batch), Encode(heartbeat),
-          Encode(catch_up), Encode(next), Encode(join), Encode(ping)};
+  return {Encode(Put("garbage-key", "garbage-value")),
+          Encode(batch),
+          Encode(heartbeat),
+          Encode(catch_up),
+          Encode(next),
+          Encode(join),
+          Encode(ping)};
 }
 
 template <typename F>
@@ -78,11 +82,23 @@ void AddWrongTypes(std::vector<std::string>* out) {
           p.pack(type);
           for (int i = 0; i < fields; ++i) {
             switch (kind) {
-              case 0: p.pack("text"); break;
-              case 1: p.pack(-12345); break;
-              case 2: p.pack_nil(); break;
-              case 3: p.pack(3.5); break;
-              default: p.pack_map(1); p.pack("k"); p.pack_array(0); break;
+              case 0:
+                p.pack("text");
+                break;
+              case 1:
+                p.pack(-12345);
+                break;
+              case 2:
+                p.pack_nil();
+                break;
+              case 3:
+                p.pack(3.5);
+                break;
+              default:
+                p.pack_map(1);
+                p.pack("k");
+                p.pack_array(0);
+                break;
             }
           }
         }));
@@ -94,19 +110,35 @@ void AddWrongTypes(std::vector<std::string>* out) {
 // Headers that are wrong, and bombs: huge declared lengths with no data,
 // deep nesting.
 void AddBadHeaders(std::vector<std::string>* out) {
-  out->push_back(Packed([](auto& p) { p.pack_array(2); p.pack(999); p.pack(6); }));
-  out->push_back(Packed([](auto& p) { p.pack_array(2); p.pack("1"); p.pack(6); }));
-  out->push_back(Packed([](auto& p) { p.pack_array(2); p.pack(1); p.pack(200); }));
-  out->push_back(Packed([](auto& p) { p.pack_map(1); p.pack("v"); p.pack(1); }));
+  out->push_back(Packed([](auto& p) {
+    p.pack_array(2);
+    p.pack(999);
+    p.pack(6);
+  }));
+  out->push_back(Packed([](auto& p) {
+    p.pack_array(2);
+    p.pack("1");
+    p.pack(6);
+  }));
+  out->push_back(Packed([](auto& p) {
+    p.pack_array(2);
+    p.pack(1);
+    p.pack(200);
+  }));
+  out->push_back(Packed([](auto& p) {
+    p.pack_map(1);
+    p.pack("v");
+    p.pack(1);
+  }));
   out->push_back(Packed([](auto& p) { p.pack("just a string"); }));
   out->push_back(Packed([](auto& p) { p.pack_nil(); }));
   out->push_back(Packed([](auto& p) { p.pack_array(0); }));
-  out->push_back(std::string("\xdd\xff\xff\xff\xff", 5));      // array32 of 4G
-  out->push_back(std::string("\xdf\xff\xff\xff\xff", 5));      // map32 of 4G
+  out->push_back(std::string("\xdd\xff\xff\xff\xff", 5));              // array32 of 4G
+  out->push_back(std::string("\xdf\xff\xff\xff\xff", 5));              // map32 of 4G
   out->push_back(std::string("\x93\x01\x06\xdb\xff\xff\xff\xff", 8));  // str32 4G
   out->push_back(std::string("\x93\x01\x06\xc6\xff\xff\xff\xff", 8));  // bin32 4G
-  out->push_back(std::string(100000, '\x91') + "\x01");         // deep nesting
-  out->push_back(std::string("\xc1", 1));                        // never used
+  out->push_back(std::string(100000, '\x91') + "\x01");                // deep nesting
+  out->push_back(std::string("\xc1", 1));                              // never used
 }
 
 }  // namespace
@@ -118,7 +150,8 @@ std::vector<std::string> GarbageBodies(uint32_t seed, bool bit_flips) {
     bodies.push_back(RandomBytes(rng, n));
   }
   for (const std::string& valid : ValidEncodings()) {
-    for (size_t len = 1; len < valid.size(); ++len) bodies.push_back(valid.substr(0, len));
+    for (size_t len = 1; len < valid.size(); ++len)
+      bodies.push_back(valid.substr(0, len));
     for (int i = 0; bit_flips && i < 20; ++i) {
       std::string mutated = valid;
       mutated[rng() % mutated.size()] ^= static_cast<char>(1 << (rng() % 8));
@@ -172,8 +205,8 @@ bool SendMultipart(zmq::socket_t& socket, const Multipart& message, int timeout_
   socket.set(zmq::sockopt::sndtimeo, timeout_ms);
   try {
     for (size_t i = 0; i < message.size(); ++i) {
-      auto flags = i + 1 < message.size() ? zmq::send_flags::sndmore
-                                          : zmq::send_flags::none;
+      auto flags =
+          i + 1 < message.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
       if (!socket.send(zmq::buffer(message[i]), flags)) return false;
     }
   } catch (const zmq::error_t&) {

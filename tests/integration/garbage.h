@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <string>
 #include <vector>
-
 #include <zmq.hpp>
 
 namespace datasync::testutil {
@@ -40,7 +39,8 @@ std::vector<Multipart> PubGarbage(uint32_t seed, const std::string& fake_id);
 
 // Sends `message` without blocking for more than `timeout_ms`; false when
 // it could not be queued.
-bool SendMultipart(zmq::socket_t& socket, const Multipart& message, int timeout_ms = 1000);
+bool SendMultipart(zmq::socket_t& socket, const Multipart& message,
+                   int timeout_ms = 1000);
 // Receives and discards whatever is queued on `socket` (replies to
 // garbage), without waiting.
 size_t DrainSocket(zmq::socket_t& socket);

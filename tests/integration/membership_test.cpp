@@ -1,9 +1,8 @@
 // Scenarios 4 and 5: a node joining a cluster that already holds 100,000
 // records receives all of them; with the coordinator killed, data keeps
 // flowing, and a restarted coordinator rebuilds the membership.
-#include <signal.h>
-
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <set>
 
@@ -40,8 +39,8 @@ std::set<std::string> MemberIds(const JsonValue& json) {
   if (done) return ::testing::AssertionSuccess();
   std::string listed;
   for (const auto& id : seen) listed += id + " ";
-  return ::testing::AssertionFailure() << "members are {" << listed << "}; last "
-                                       << last.Describe();
+  return ::testing::AssertionFailure()
+         << "members are {" << listed << "}; last " << last.Describe();
 }
 
 TEST(MembershipTest, JoiningNodeReceivesAllExistingRecords) {
@@ -53,9 +52,9 @@ TEST(MembershipTest, JoiningNodeReceivesAllExistingRecords) {
   ASSERT_TRUE(WaitPeersConnected(cluster, "a", {"b"}));
 
   // Distinct keys, half written at each node.
-  std::vector<PutLoad> loads = {OverlappingLoad(cluster, "a", kRecords / 2, kRecords, 0),
-                                OverlappingLoad(cluster, "b", kRecords / 2, kRecords,
-                                                kRecords / 2)};
+  std::vector<PutLoad> loads = {
+      OverlappingLoad(cluster, "a", kRecords / 2, kRecords, 0),
+      OverlappingLoad(cluster, "b", kRecords / 2, kRecords, kRecords / 2)};
   for (auto& load : loads) load.window = 1024;
   auto results = RunPutsInParallel(loads);
   ASSERT_TRUE(AllAcked(results));

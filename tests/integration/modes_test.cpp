@@ -12,10 +12,12 @@ namespace {
 
 TEST(ModesTest, SendOnlySourceToReceiveOnlyDestination) {
   Cluster cluster;
-  cluster.AddNode({.id = "s", .mode = "send-only", .use_coordinator = false,
-                   .static_peers = {"m"}});
+  cluster.AddNode(
+      {.id = "s", .mode = "send-only", .use_coordinator = false, .static_peers = {"m"}});
   cluster.AddNode({.id = "m", .use_coordinator = false, .static_peers = {"s"}});
-  cluster.AddNode({.id = "d", .mode = "receive-only", .use_coordinator = false,
+  cluster.AddNode({.id = "d",
+                   .mode = "receive-only",
+                   .use_coordinator = false,
                    .static_peers = {"s", "m"}});
   for (const std::string id : {"s", "m", "d"}) ASSERT_TRUE(cluster.StartNode(id));
   ASSERT_TRUE(WaitPeersConnected(cluster, "d", {"s", "m"}));

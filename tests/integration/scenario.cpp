@@ -116,9 +116,8 @@ AssertionResult WaitValue(Cluster& cluster, const std::string& id, const std::st
       },
       timeout, 25ms);
   if (done) return AssertionSuccess();
-  return AssertionFailure() << key << " at " << id << " is not " << value
-                            << " after " << timeout.count() << " ms; last "
-                            << last.Describe();
+  return AssertionFailure() << key << " at " << id << " is not " << value << " after "
+                            << timeout.count() << " ms; last " << last.Describe();
 }
 
 }  // namespace datasync::testutil

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 
 #include <cctype>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -140,8 +139,8 @@ AssertionResult Cluster::StartCoordinator(uint64_t failure_timeout_ms,
   std::string log = dir_ + "/logs/coordinator." + std::to_string(++coordinator_starts_);
   std::string error;
   coordinator_.reset();
-  coordinator_ = Process::Spawn(
-      ServiceSpawn("sync-coordinator", {"--config", config}, log), &error);
+  coordinator_ =
+      Process::Spawn(ServiceSpawn("sync-coordinator", {"--config", config}, log), &error);
   if (!coordinator_) return AssertionFailure() << error;
   CtlResult last;
   bool up = WaitUntil(
@@ -156,7 +155,8 @@ AssertionResult Cluster::StartCoordinator(uint64_t failure_timeout_ms,
                             << (coordinator_->Running()
                                     ? "no answer: " + last.Describe()
                                     : coordinator_->exit_status()->ToString())
-                            << ")\n" << LogTail("coordinator");
+                            << ")\n"
+                            << LogTail("coordinator");
 }
 
 AssertionResult Cluster::KillCoordinator(int signal) {
@@ -257,8 +257,9 @@ AssertionResult Cluster::WaitNodeAnswers(const std::string& id, milliseconds tim
                         ? "no answer to status: " + last.Describe()
                         : "exited: " + node.process->exit_status()->ToString();
   return AssertionFailure() << "node " << id << " did not come up (" << why << ")\n"
-                            << "config:\n" << ReadFileOrEmpty(node.config_path)
-                            << "stderr:\n" << LogTail(id);
+                            << "config:\n"
+                            << ReadFileOrEmpty(node.config_path) << "stderr:\n"
+                            << LogTail(id);
 }
 
 AssertionResult Cluster::AddAndStartNode(NodeOptions options) {
@@ -280,7 +281,8 @@ AssertionResult Cluster::StopNode(const std::string& id) {
   }
   if (!status->ok()) {
     return AssertionFailure() << "node " << id << " ended with " << status->ToString()
-                              << " after SIGTERM, expected exit 0\n" << LogTail(id);
+                              << " after SIGTERM, expected exit 0\n"
+                              << LogTail(id);
   }
   return AssertionSuccess();
 }

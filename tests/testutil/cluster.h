@@ -52,8 +52,8 @@ struct NodeOptions {
   // Fast timers so that tests converge quickly.
   uint64_t heartbeat_ms = 50;
   uint64_t anti_entropy_ms = 200;
-  int sndhwm = 0;                // 0: the node's default
-  int rcvhwm = 0;                // 0: the node's default
+  int sndhwm = 0;                  // 0: the node's default
+  int rcvhwm = 0;                  // 0: the node's default
   uint64_t max_message_bytes = 0;  // 0: the node's default
   std::string log_level = "info";
   std::string extra_yaml{};  // appended verbatim to the config file
@@ -79,8 +79,7 @@ struct CtlResult {
 
 // Polls `predicate` every `interval` until it is true or `timeout` passes;
 // returns its last value. Awaiting a condition: never a bare sleep.
-bool WaitUntil(const std::function<bool()>& predicate,
-               std::chrono::milliseconds timeout,
+bool WaitUntil(const std::function<bool()>& predicate, std::chrono::milliseconds timeout,
                std::chrono::milliseconds interval = std::chrono::milliseconds(20));
 
 // The path of a binary of build/bin: in the directory named by the

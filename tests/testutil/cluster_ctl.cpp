@@ -1,9 +1,10 @@
 // The Cluster's syncctl side: running the CLI and reading what it prints.
+#include "testutil/cluster.h"
+
 #include <csignal>
 #include <cstdio>
 #include <sstream>
 
-#include "testutil/cluster.h"
 
 namespace datasync::testutil {
 namespace {
@@ -127,8 +128,7 @@ bool Cluster::DigestsEqual(const std::vector<std::string>& ids, std::string* det
 ::testing::AssertionResult Cluster::WaitConverged(const std::vector<std::string>& ids,
                                                   milliseconds timeout) {
   std::string detail;
-  if (WaitUntil([&] { return DigestsEqual(ids, &detail); }, timeout,
-                milliseconds(50))) {
+  if (WaitUntil([&] { return DigestsEqual(ids, &detail); }, timeout, milliseconds(50))) {
     return ::testing::AssertionSuccess();
   }
   std::ostringstream statuses;
@@ -136,8 +136,9 @@ bool Cluster::DigestsEqual(const std::vector<std::string>& ids, std::string* det
     CtlResult r = CtlAt(id, {"--timeout-ms", "2000", "--json", "status"});
     statuses << "  status " << id << ": " << r.out.substr(0, 3000) << "\n";
   }
-  return ::testing::AssertionFailure() << "digests still differ after " << timeout.count()
-                                       << " ms:\n" << detail << statuses.str();
+  return ::testing::AssertionFailure()
+         << "digests still differ after " << timeout.count() << " ms:\n"
+         << detail << statuses.str();
 }
 
 }  // namespace datasync::testutil

@@ -43,13 +43,24 @@ class JsonParser {
     if (pos_ >= text_.size()) return Fail("unexpected end");
     char c = text_[pos_];
     switch (c) {
-      case '{': return ParseObject(out, depth);
-      case '[': return ParseArray(out, depth);
-      case '"': out->type_ = JsonValue::Type::kString; return ParseString(&out->text_);
-      case 't': out->type_ = JsonValue::Type::kBool; out->bool_ = true; return Literal("true");
-      case 'f': out->type_ = JsonValue::Type::kBool; return Literal("false");
-      case 'n': return Literal("null");
-      default: return ParseNumber(out);
+      case '{':
+        return ParseObject(out, depth);
+      case '[':
+        return ParseArray(out, depth);
+      case '"':
+        out->type_ = JsonValue::Type::kString;
+        return ParseString(&out->text_);
+      case 't':
+        out->type_ = JsonValue::Type::kBool;
+        out->bool_ = true;
+        return Literal("true");
+      case 'f':
+        out->type_ = JsonValue::Type::kBool;
+        return Literal("false");
+      case 'n':
+        return Literal("null");
+      default:
+        return ParseNumber(out);
     }
   }
 
@@ -71,7 +82,10 @@ class JsonParser {
       if (!ParseValue(&value, depth + 1)) return false;
       out->members_[key] = std::move(value);
       SkipSpace();
-      if (pos_ < text_.size() && text_[pos_] == ',') { ++pos_; continue; }
+      if (pos_ < text_.size() && text_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
       if (pos_ < text_.size() && text_[pos_] == '}') return ++pos_, true;
       return Fail("expected ',' or '}'");
     }
@@ -88,7 +102,10 @@ class JsonParser {
       if (!ParseValue(&value, depth + 1)) return false;
       out->items_.push_back(std::move(value));
       SkipSpace();
-      if (pos_ < text_.size() && text_[pos_] == ',') { ++pos_; continue; }
+      if (pos_ < text_.size() && text_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
       if (pos_ < text_.size() && text_[pos_] == ']') return ++pos_, true;
       return Fail("expected ',' or ']'");
     }
@@ -100,10 +117,14 @@ class JsonParser {
     for (int i = 0; i < 4; ++i) {
       char h = text_[pos_++];
       *out <<= 4;
-      if (h >= '0' && h <= '9') *out |= h - '0';
-      else if (h >= 'a' && h <= 'f') *out |= h - 'a' + 10;
-      else if (h >= 'A' && h <= 'F') *out |= h - 'A' + 10;
-      else return Fail("bad \\u escape");
+      if (h >= '0' && h <= '9')
+        *out |= h - '0';
+      else if (h >= 'a' && h <= 'f')
+        *out |= h - 'a' + 10;
+      else if (h >= 'A' && h <= 'F')
+        *out |= h - 'A' + 10;
+      else
+        return Fail("bad \\u escape");
     }
     return true;
   }
@@ -145,18 +166,38 @@ class JsonParser {
     while (pos_ < text_.size()) {
       char c = text_[pos_++];
       if (c == '"') return true;
-      if (c != '\\') { out->push_back(c); continue; }
+      if (c != '\\') {
+        out->push_back(c);
+        continue;
+      }
       if (pos_ >= text_.size()) break;
       char e = text_[pos_++];
       switch (e) {
-        case '"': case '\\': case '/': out->push_back(e); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
-        case 'n': out->push_back('\n'); break;
-        case 'r': out->push_back('\r'); break;
-        case 't': out->push_back('\t'); break;
-        case 'u': if (!ParseUnicodeEscape(out)) return false; break;
-        default: return Fail("bad escape");
+        case '"':
+        case '\\':
+        case '/':
+          out->push_back(e);
+          break;
+        case 'b':
+          out->push_back('\b');
+          break;
+        case 'f':
+          out->push_back('\f');
+          break;
+        case 'n':
+          out->push_back('\n');
+          break;
+        case 'r':
+          out->push_back('\r');
+          break;
+        case 't':
+          out->push_back('\t');
+          break;
+        case 'u':
+          if (!ParseUnicodeEscape(out)) return false;
+          break;
+        default:
+          return Fail("bad escape");
       }
     }
     return Fail("unterminated string");
@@ -164,8 +205,8 @@ class JsonParser {
 
   bool ParseNumber(JsonValue* out) {
     size_t start = pos_;
-    while (pos_ < text_.size() &&
-           std::string_view("+-0123456789.eE").find(text_[pos_]) != std::string_view::npos) {
+    while (pos_ < text_.size() && std::string_view("+-0123456789.eE").find(text_[pos_]) !=
+                                      std::string_view::npos) {
       ++pos_;
     }
     if (pos_ == start) return Fail("unexpected character");

@@ -95,8 +95,7 @@ std::string ExitStatus::ToString() const {
   return "signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
 }
 
-std::optional<Process> Process::Spawn(const SpawnOptions& options,
-                                      std::string* error) {
+std::optional<Process> Process::Spawn(const SpawnOptions& options, std::string* error) {
   ExecArgs exec;
   BuildExecArgs(options, &exec);
   int pipe_fds[2];
@@ -193,13 +192,9 @@ std::optional<ExitStatus> Process::Wait(std::chrono::milliseconds timeout) {
 
 bool Process::Running() { return !Reap(/*block=*/false); }
 
-std::string Process::ReadStdout() const {
-  return ReadFileOrEmpty(options_.stdout_path);
-}
+std::string Process::ReadStdout() const { return ReadFileOrEmpty(options_.stdout_path); }
 
-std::string Process::ReadStderr() const {
-  return ReadFileOrEmpty(options_.stderr_path);
-}
+std::string Process::ReadStderr() const { return ReadFileOrEmpty(options_.stderr_path); }
 
 std::string ReadFileOrEmpty(const std::string& path) {
   if (path.empty()) return "";

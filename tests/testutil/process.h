@@ -30,7 +30,7 @@ struct ExitStatus {
 };
 
 struct SpawnOptions {
-  std::string binary{};           // path to the executable
+  std::string binary{};             // path to the executable
   std::vector<std::string> args{};  // argv[1..]
   // Added to (or replacing in) the parent's environment.
   std::vector<std::pair<std::string, std::string>> env{};
@@ -45,8 +45,7 @@ class Process {
  public:
   // Starts the child. On failure returns nullopt and sets *error (exec
   // failures, e.g. a missing binary, are detected before returning).
-  static std::optional<Process> Spawn(const SpawnOptions& options,
-                                      std::string* error);
+  static std::optional<Process> Spawn(const SpawnOptions& options, std::string* error);
 
   Process(Process&& other) noexcept;
   Process& operator=(Process&& other) noexcept;
@@ -74,8 +73,7 @@ class Process {
   std::string ReadStderr() const;
 
  private:
-  Process(pid_t pid, SpawnOptions options)
-      : pid_(pid), options_(std::move(options)) {}
+  Process(pid_t pid, SpawnOptions options) : pid_(pid), options_(std::move(options)) {}
   // waitpid(); true when reaped (status_ set).
   bool Reap(bool block);
   void KillAndReap();

@@ -12,7 +12,8 @@ namespace datasync::testutil {
 
 pid_t SpawnSelf(const std::string& test_name, const std::string& env_name,
                 const std::string& env_value, const std::string& log_path) {
-  const int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const int log_fd =
+      open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) return -1;
   // Everything the child needs is built before fork: between fork and exec
   // only async-signal-safe calls are allowed (other threads may hold locks).

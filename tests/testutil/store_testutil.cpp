@@ -9,8 +9,7 @@ namespace datasync::testutil {
 
 std::vector<StoreKind> AllStoreKinds() {
   std::vector<StoreKind> kinds = {
-      {"memory", false,
-       [](const std::string&) -> Result<std::unique_ptr<Store>> {
+      {"memory", false, [](const std::string&) -> Result<std::unique_ptr<Store>> {
          return NewMemoryStore();
        }}};
   for (StoreKind& kind : DurableStoreKinds()) kinds.push_back(std::move(kind));
@@ -20,8 +19,7 @@ std::vector<StoreKind> AllStoreKinds() {
 std::vector<StoreKind> DurableStoreKinds() {
   return {{"rocksdb", true,
            [](const std::string& dir) { return OpenRocksDbStore(dir + "/rocksdb", {}); }},
-          {"sqlite", true,
-           [](const std::string& dir) {
+          {"sqlite", true, [](const std::string& dir) {
              return OpenSqliteStore(dir + "/store.sqlite", {});
            }}};
 }
