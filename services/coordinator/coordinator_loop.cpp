@@ -1,11 +1,11 @@
 #include "coordinator_loop.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <utility>
-
-#include <spdlog/spdlog.h>
 #include <zmq_addon.hpp>
 
 #include "datasync/codec.h"
@@ -19,10 +19,9 @@ constexpr int64_t kMaxMessageBytes = 1 << 20;
 constexpr auto kMaxPollWait = std::chrono::milliseconds(100);
 
 uint64_t WallClockMs() {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
 }
 
 // Routing ids of clients are binary; logs show them escaped.
@@ -43,9 +42,7 @@ std::string Printable(std::string_view bytes) {
 }  // namespace
 
 CoordinatorLoop::CoordinatorLoop(zmq::context_t& context, CoordinatorConfig config)
-    : context_(context),
-      config_(std::move(config)),
-      table_(WallClockMs()) {}
+    : context_(context), config_(std::move(config)), table_(WallClockMs()) {}
 
 Status CoordinatorLoop::Bind() {
   try {
@@ -65,21 +62,21 @@ Status CoordinatorLoop::Bind() {
   } catch (const zmq::error_t& e) {
     return Status::Unavailable("cannot bind " + config_.bind + ": " + e.what());
   }
-  spdlog::info("listening on {} (failure timeout {} ms, heartbeat {} ms)",
-               config_.bind, config_.failure_timeout_ms, config_.heartbeat_ms);
+  spdlog::info("listening on {} (failure timeout {} ms, heartbeat {} ms)", config_.bind,
+               config_.failure_timeout_ms, config_.heartbeat_ms);
   return Status::Ok();
 }
 
 uint64_t CoordinatorLoop::NowMs() const {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   Clock::now() - started_)
-                                   .count());
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_)
+          .count());
 }
 
 Status CoordinatorLoop::Run(const std::atomic<bool>& stop) {
   SYNC_CHECK(socket_.has_value());
-  const auto sweep_period = std::chrono::milliseconds(
-      std::clamp<uint64_t>(config_.heartbeat_ms / 2, 10, 100));
+  const auto sweep_period =
+      std::chrono::milliseconds(std::clamp<uint64_t>(config_.heartbeat_ms / 2, 10, 100));
   next_expiry_check_ = Clock::now() + sweep_period;
   while (!stop.load() && !finished_) {
     zmq::pollitem_t item{socket_->handle(), 0, ZMQ_POLLIN, 0};
@@ -90,7 +87,7 @@ Status CoordinatorLoop::Run(const std::atomic<bool>& stop) {
       if (e.num() != EINTR) return Status::IoError(std::string("poll: ") + e.what());
     }
     // Drain in bounded bursts so timers still run under a flood.
-    for (int i = 0; ready > 0 && i < 1000; ++i) {
+    for (int i = 0; ready > 0 && i < 1000 && !finished_; ++i) {
       Status s = ReceiveAndDispatch();
       if (!s.ok()) return s;
       if (!(socket_->get(zmq::sockopt::events) & ZMQ_POLLIN)) break;
@@ -99,7 +96,7 @@ Status CoordinatorLoop::Run(const std::atomic<bool>& stop) {
       ExpireSilentMembers();
       next_expiry_check_ = Clock::now() + sweep_period;
     }
-    if (shutdown_) AdvanceShutdown();
+    if (shutdown_ && !finished_) AdvanceShutdown();
   }
   return Status::Ok();
 }
@@ -222,8 +219,7 @@ void CoordinatorLoop::OnClientRequest(const Envelope& from,
 }
 
 void CoordinatorLoop::ExpireSilentMembers() {
-  std::vector<std::string> expired =
-      table_.Expire(NowMs(), config_.failure_timeout_ms);
+  std::vector<std::string> expired = table_.Expire(NowMs(), config_.failure_timeout_ms);
   if (expired.empty()) return;
   counters_.expired += expired.size();
   for (const std::string& id : expired) {

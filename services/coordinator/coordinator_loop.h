@@ -2,10 +2,12 @@
 //
 // Nodes connect a DEALER whose routing id is their node id and send Join,
 // Ping and Leave; the loop keeps the MembershipTable, answers a Join with a
-// Welcome, tells everyone else about every change with a Membership, and
-// removes members that stay silent for failure_timeout_ms. Clients
+// Welcome and every Ping with the current Membership, tells everyone else
+// about every change with a Membership, and removes members that stay
+// silent for failure_timeout_ms. Clients
 // (syncctl) connect a DEALER with any routing id and ask for the membership
-// (ClientRequest kStatus) or for a cluster shutdown (Shutdown{cluster}).
+// (ClientRequest kStatus) or for a cluster shutdown (Shutdown{cluster} or
+// ClientRequest kShutdown; a node forwards its client's request this way).
 // Nothing is durable: a restarted coordinator answers a Ping from a node it
 // does not know with a Membership lacking that node, and the node joins
 // again. Bytes from the network never crash the loop: bad input is counted,
@@ -19,7 +21,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
 #include <zmq.hpp>
 
 #include "datasync/config.h"

@@ -53,8 +53,8 @@ void CoordinatorLoop::FinishShutdown() {
       ids += (ids.empty() ? "" : ", ") + id;
     }
     reply.code = Code::kUnavailable;
-    reply.message = "no leave within " + std::to_string(kShutdownWait.count()) +
-                    " ms from: " + ids;
+    reply.message =
+        "no leave within " + std::to_string(kShutdownWait.count()) + " ms from: " + ids;
     spdlog::warn("cluster shutdown: {}", reply.message);
   } else {
     spdlog::info("shutdown complete");

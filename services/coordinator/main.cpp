@@ -4,15 +4,15 @@
 // Exit codes: 0 after SIGTERM/SIGINT or a finished shutdown, 1 when the
 // endpoint cannot be bound, 2 for bad arguments or a bad config.
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
 #include <iostream>
 #include <optional>
 #include <string>
-
-#include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "coordinator_loop.h"
 #include "datasync/config.h"
@@ -34,12 +34,18 @@ void InstallSignalHandlers() {
 
 spdlog::level::level_enum SpdlogLevel(datasync::LogLevel level) {
   switch (level) {
-    case datasync::LogLevel::kTrace: return spdlog::level::trace;
-    case datasync::LogLevel::kDebug: return spdlog::level::debug;
-    case datasync::LogLevel::kInfo: return spdlog::level::info;
-    case datasync::LogLevel::kWarn: return spdlog::level::warn;
-    case datasync::LogLevel::kError: return spdlog::level::err;
-    case datasync::LogLevel::kOff: return spdlog::level::off;
+    case datasync::LogLevel::kTrace:
+      return spdlog::level::trace;
+    case datasync::LogLevel::kDebug:
+      return spdlog::level::debug;
+    case datasync::LogLevel::kInfo:
+      return spdlog::level::info;
+    case datasync::LogLevel::kWarn:
+      return spdlog::level::warn;
+    case datasync::LogLevel::kError:
+      return spdlog::level::err;
+    case datasync::LogLevel::kOff:
+      return spdlog::level::off;
   }
   return spdlog::level::info;
 }
@@ -57,8 +63,7 @@ datasync::Result<datasync::CoordinatorConfig> BuildConfig(const Flags& flags) {
   if (!flags.config_file.empty()) {
     return datasync::LoadCoordinatorConfig(flags.config_file);
   }
-  datasync::Status s =
-      datasync::CheckEndpoint(flags.bind, datasync::EndpointUse::kBind);
+  datasync::Status s = datasync::CheckEndpoint(flags.bind, datasync::EndpointUse::kBind);
   if (!s.ok()) return datasync::Status::Invalid("--bind: " + s.message());
   if (flags.failure_timeout_ms < 2 * flags.heartbeat_ms) {
     return datasync::Status::Invalid(
@@ -101,9 +106,10 @@ int Serve(const datasync::CoordinatorConfig& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app("datasync coordinator: cluster membership, failure detection, "
-               "cluster shutdown",
-               "sync-coordinator");
+  CLI::App app(
+      "datasync coordinator: cluster membership, failure detection, "
+      "cluster shutdown",
+      "sync-coordinator");
   app.set_version_flag("--version", std::string("sync-coordinator ") + DATASYNC_VERSION);
   Flags flags;
   auto* config_opt = app.add_option("--config", flags.config_file, "YAML config file");
@@ -139,8 +145,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (flags.check_config) {
-    std::cerr << (flags.config_file.empty() ? "flags" : flags.config_file)
-              << ": ok\n";
+    std::cerr << (flags.config_file.empty() ? "flags" : flags.config_file) << ": ok\n";
     return 0;
   }
   return Serve(config.value());

@@ -27,8 +27,7 @@ bool MembershipTable::Remove(const std::string& id) {
   return true;
 }
 
-std::vector<std::string> MembershipTable::Expire(uint64_t now_ms,
-                                                 uint64_t timeout_ms) {
+std::vector<std::string> MembershipTable::Expire(uint64_t now_ms, uint64_t timeout_ms) {
   std::vector<std::string> expired;
   for (auto it = members_.begin(); it != members_.end();) {
     if (now_ms > it->second.last_seen_ms + timeout_ms) {

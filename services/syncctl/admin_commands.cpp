@@ -14,8 +14,8 @@ namespace {
 // them 10 s), on top of the usual answer time.
 constexpr int kClusterShutdownExtraMs = 12000;
 
-int AskCoordinator(const CtlOptions& options, const Message& message,
-                   int timeout_ms, Message* answer) {
+int AskCoordinator(const CtlOptions& options, const Message& message, int timeout_ms,
+                   Message* answer) {
   if (options.coordinator.empty()) {
     return Fail(options, kExitUsage, Code::kInvalidArgument,
                 "no coordinator: give --coordinator or set SYNC_COORDINATOR");
@@ -33,8 +33,7 @@ int AskCoordinator(const CtlOptions& options, const Message& message,
 
 int UnexpectedAnswer(const CtlOptions& options, const Message& answer) {
   return Fail(options, kExitServerError, Code::kCorruption,
-              std::string("unexpected answer from the server: ") +
-                  MessageName(answer));
+              std::string("unexpected answer from the server: ") + MessageName(answer));
 }
 
 }  // namespace

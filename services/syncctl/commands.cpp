@@ -58,9 +58,12 @@ int Fail(const CtlOptions& options, int exit_code, Code code,
   if (options.json) {
     JsonWriter json;
     json.BeginObject()
-        .Key("ok").Bool(false)
-        .Key("code").String(JsonCodeName(code))
-        .Key("error").String(message)
+        .Key("ok")
+        .Bool(false)
+        .Key("code")
+        .String(JsonCodeName(code))
+        .Key("error")
+        .String(message)
         .EndObject();
     PrintJson(json);
   }
@@ -100,9 +103,7 @@ int CallNode(const CtlOptions& options, ClientRequest request, ClientReply* repl
   return kExitOk;
 }
 
-void PrintJson(const JsonWriter& json) {
-  std::cout << json.str() << std::endl;
-}
+void PrintJson(const JsonWriter& json) { std::cout << json.str() << std::endl; }
 
 void PrintJsonOk(const CtlOptions& options) {
   if (!options.json) return;

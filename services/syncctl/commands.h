@@ -47,8 +47,7 @@ int CmdConnectorUninstall(const CtlOptions& options, const std::string& name);
 
 // Reports a failure: "syncctl: MESSAGE" on stderr and, with --json, one
 // {"ok":false,...} object on stdout. Returns exit_code.
-int Fail(const CtlOptions& options, int exit_code, Code code,
-         const std::string& message);
+int Fail(const CtlOptions& options, int exit_code, Code code, const std::string& message);
 // A client-side failure (no answer, bad endpoint): exit 3 or 2.
 int TransportFailure(const CtlOptions& options, const Status& status);
 // The server answered with an error: exit 1 for kNotFound, else 4.

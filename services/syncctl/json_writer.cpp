@@ -95,10 +95,22 @@ void JsonWriter::Close(Scope scope, char bracket) {
   first_in_scope_ = false;
 }
 
-JsonWriter& JsonWriter::BeginObject() { Open(Scope::kObject, '{'); return *this; }
-JsonWriter& JsonWriter::EndObject() { Close(Scope::kObject, '}'); return *this; }
-JsonWriter& JsonWriter::BeginArray() { Open(Scope::kArray, '['); return *this; }
-JsonWriter& JsonWriter::EndArray() { Close(Scope::kArray, ']'); return *this; }
+JsonWriter& JsonWriter::BeginObject() {
+  Open(Scope::kObject, '{');
+  return *this;
+}
+JsonWriter& JsonWriter::EndObject() {
+  Close(Scope::kObject, '}');
+  return *this;
+}
+JsonWriter& JsonWriter::BeginArray() {
+  Open(Scope::kArray, '[');
+  return *this;
+}
+JsonWriter& JsonWriter::EndArray() {
+  Close(Scope::kArray, ']');
+  return *this;
+}
 
 JsonWriter& JsonWriter::Key(std::string_view key) {
   SYNC_CHECK(!scopes_.empty() && scopes_.back() == Scope::kObject && !after_key_);
@@ -160,13 +172,27 @@ void JsonWriter::AppendQuoted(std::string_view text) {
     }
     char c = text[i++];
     switch (c) {
-      case '"': out_ += "\\\""; break;
-      case '\\': out_ += "\\\\"; break;
-      case '\n': out_ += "\\n"; break;
-      case '\r': out_ += "\\r"; break;
-      case '\t': out_ += "\\t"; break;
-      case '\b': out_ += "\\b"; break;
-      case '\f': out_ += "\\f"; break;
+      case '"':
+        out_ += "\\\"";
+        break;
+      case '\\':
+        out_ += "\\\\";
+        break;
+      case '\n':
+        out_ += "\\n";
+        break;
+      case '\r':
+        out_ += "\\r";
+        break;
+      case '\t':
+        out_ += "\\t";
+        break;
+      case '\b':
+        out_ += "\\b";
+        break;
+      case '\f':
+        out_ += "\\f";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
           char escaped[7];

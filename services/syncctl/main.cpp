@@ -2,10 +2,9 @@
 // command line and hands over to one Cmd* function; its result is the exit
 // code. Parse errors print usage on stderr and exit 2.
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "commands.h"
 
@@ -58,16 +57,18 @@ void AddCommands(CLI::App& app, Args& a) {
   put->add_option("KEY", a.key)->required();
   put->add_option("VALUE", a.value)->required();
   for (const char* name : {"get", "del"}) {
-    auto* cmd = app.add_subcommand(
-        name, std::string(name) == "get" ? "print the value of COLLECTION KEY"
-                                         : "delete COLLECTION KEY");
+    auto* cmd = app.add_subcommand(name, std::string(name) == "get"
+                                             ? "print the value of COLLECTION KEY"
+                                             : "delete COLLECTION KEY");
     cmd->add_option("COLLECTION", a.collection)->required();
     cmd->add_option("KEY", a.key)->required();
   }
   auto* scan = app.add_subcommand("scan", "list the records of COLLECTION");
   scan->add_option("COLLECTION", a.collection)->required();
   scan->add_option("--prefix", a.prefix, "only keys starting with P");
-  scan->add_option("--limit", a.limit, "at most N records (0: all)");
+  // The check, because CLI11 would wrap "-3" around into a huge unsigned.
+  scan->add_option("--limit", a.limit, "at most N records (0: all)")
+      ->check(CLI::NonNegativeNumber);
   app.add_subcommand("status", "node id, version vector, peers, store counts");
   app.add_subcommand("digest", "hex digest of the node's state")
       ->add_option("COLLECTION", a.collection, "only this collection");
@@ -80,7 +81,8 @@ void AddCommands(CLI::App& app, Args& a) {
   connector->require_subcommand(1);
   connector->add_subcommand("list", "list connectors and their state");
   connector->add_subcommand("uninstall", "remove what connector NAME installed")
-      ->add_option("NAME", a.connector)->required();
+      ->add_option("NAME", a.connector)
+      ->required();
 }
 
 }  // namespace

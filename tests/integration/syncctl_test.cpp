@@ -4,8 +4,6 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <regex>
-
 #include "datasync/status.h"
 #include "testutil/cluster.h"
 #include "testutil/mini_json.h"
@@ -67,7 +65,8 @@ TEST(SyncctlTest, JsonEscapesTextAndBase64sBinary) {
   }
   CtlResult human = cluster.CtlAt("n", {"status"});
   EXPECT_EQ(human.code(), 0);
-  EXPECT_TRUE(std::regex_search(human.out, std::regex("^node +n\n"))) << human.out;
+  std::string first_line = human.out.substr(0, human.out.find('\n'));
+  EXPECT_TRUE(first_line.starts_with("node ") && first_line.ends_with(" n")) << human.out;
 }
 
 TEST(SyncctlTest, WatchStreamsLocalAndReplicatedChangesUntilSignalled) {

@@ -1,9 +1,10 @@
 #include "sim/crash_report.h"
 
-#include <algorithm>
-#include <csignal>
-#include <cstring>
+#include <signal.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
 
 namespace datasync::sim {
 
@@ -13,35 +14,41 @@ namespace {
 // async-signal-safe calls: hence a fixed buffer and write(2).
 char g_message[512];
 size_t g_length = 0;
-// What was installed before us (a sanitizer's handler, say) runs after us.
-void (*g_previous_abrt)(int) = SIG_DFL;
-void (*g_previous_segv)(int) = SIG_DFL;
+// The actions installed before ours (a sanitizer's, say), restored whole
+// (flags and all) so they still get their siginfo.
+struct sigaction g_previous_abrt;
+struct sigaction g_previous_segv;
 
 void OnFatalSignal(int sig) {
   if (g_length > 0) {
     ssize_t ignored = write(STDERR_FILENO, g_message, g_length);
     (void)ignored;
   }
-  auto previous = sig == SIGABRT ? g_previous_abrt : g_previous_segv;
-  std::signal(sig, previous == SIG_ERR ? SIG_DFL : previous);
-  std::raise(sig);
+  sigaction(sig, sig == SIGABRT ? &g_previous_abrt : &g_previous_segv, nullptr);
+  // A fault re-executes the faulting instruction on return, reaching the
+  // restored action; an abort must be raised again.
+  if (sig != SIGSEGV) raise(sig);
 }
 
 }  // namespace
 
 CrashReportScope::CrashReportScope(const std::string& replay_command) {
   static const char kPrefix[] = "\n*** simulation died; replay with: ";
-  std::string text = kPrefix + replay_command + "\n";
+  const std::string text = kPrefix + replay_command + "\n";
   g_length = std::min(text.size(), sizeof(g_message));
   std::memcpy(g_message, text.data(), g_length);
-  g_previous_abrt = std::signal(SIGABRT, OnFatalSignal);
-  g_previous_segv = std::signal(SIGSEGV, OnFatalSignal);
+  struct sigaction ours;
+  std::memset(&ours, 0, sizeof(ours));
+  ours.sa_handler = OnFatalSignal;
+  sigemptyset(&ours.sa_mask);
+  sigaction(SIGABRT, &ours, &g_previous_abrt);
+  sigaction(SIGSEGV, &ours, &g_previous_segv);
 }
 
 CrashReportScope::~CrashReportScope() {
   g_length = 0;
-  std::signal(SIGABRT, g_previous_abrt == SIG_ERR ? SIG_DFL : g_previous_abrt);
-  std::signal(SIGSEGV, g_previous_segv == SIG_ERR ? SIG_DFL : g_previous_segv);
+  sigaction(SIGABRT, &g_previous_abrt, nullptr);
+  sigaction(SIGSEGV, &g_previous_segv, nullptr);
 }
 
 }  // namespace datasync::sim

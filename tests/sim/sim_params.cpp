@@ -43,6 +43,7 @@ ReplicaOptions DrawReplicaOptions(Draw& d) {
   o.catch_up_page_bytes = d.Chance(0.3) ? d.Int(1, 256) : (1 << 20);
   o.publish_batch_records = d.Int(1, 16);
   o.max_clock_offset_ms = d.Int(50, 1000);
+  o.publish_batch_bytes = d.Chance(0.3) ? d.Int(1, 256) : (1 << 20);
   return o;
 }
 
@@ -114,7 +115,8 @@ std::string DescribeParams(const SimParams& p) {
      << " sessions=" << p.replica.max_catch_up_sessions
      << " page=" << p.replica.catch_up_page_records << "/"
      << p.replica.catch_up_page_bytes << "B"
-     << " publish_batch=" << p.replica.publish_batch_records;
+     << " publish_batch=" << p.replica.publish_batch_records << "/"
+     << p.replica.publish_batch_bytes << "B";
   return os.str();
 }
 

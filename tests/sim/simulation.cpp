@@ -34,6 +34,8 @@ class Simulation {
  private:
   void EndRunPhase();
   void CheckConvergence();
+  void FinalChecks();
+  SimResult MakeResult() const;
   // True when every vector equals every origin's own seq and every store
   // has the same digest (returned in *digest).
   bool Converged(std::string* digest);
@@ -69,24 +71,29 @@ SimResult Simulation::Run() {
     checker_.Fail("no convergence " + std::to_string(params_.quiesce_bound_ms) +
                   "ms after faults stopped: " + DescribeState());
   }
-  bool all_up = true;
-  for (int i = 0; i < cluster_.size(); ++i) all_up = all_up && cluster_.up(i);
   // Also after a timeout: the final checks say which records are wrong.
-  if (all_up && (done_ || timed_out)) {
-    std::vector<const Store*> stores;
-    std::vector<const Replica*> replicas;
-    for (int i = 0; i < cluster_.size(); ++i) {
-      stores.push_back(&cluster_.store(i));
-      replicas.push_back(&cluster_.replica(i));
-    }
-    checker_.CheckFinal(stores, replicas);
-  }
+  if (done_ || timed_out) FinalChecks();
   if (network_.stats().unknown_peer > 0) {
     checker_.Fail("a replica sent a message to a peer that does not exist");
   }
   if (tracer_.enabled()) {
     tracer_.Log(queue_.now(), checker_.failed() ? "FAIL " + checker_.failure() : "PASS");
   }
+  return MakeResult();
+}
+
+void Simulation::FinalChecks() {
+  std::vector<const Store*> stores;
+  std::vector<const Replica*> replicas;
+  for (int i = 0; i < cluster_.size(); ++i) {
+    if (!cluster_.up(i)) return;  // Replica::Open failed: already reported
+    stores.push_back(&cluster_.store(i));
+    replicas.push_back(&cluster_.replica(i));
+  }
+  checker_.CheckFinal(stores, replicas);
+}
+
+SimResult Simulation::MakeResult() const {
   SimResult r;
   r.ok = !checker_.failed();
   r.failure = checker_.failure();

@@ -26,8 +26,10 @@ TEST(DigestTest, EmptyIsTheFnvOffsetBasis) {
 }
 
 TEST(DigestTest, GoldenValuesPinTheEncoding) {
-  const Record alice = MakeRecord("users", "alice", "A", MakeHlc(1700000000000, 3), "n1", 7);
-  const Record bob = MakeRecord("users", "bob", "", MakeHlc(1700000000001, 0), "n2", 1, true);
+  const Record alice =
+      MakeRecord("users", "alice", "A", MakeHlc(1700000000000, 3), "n1", 7);
+  const Record bob =
+      MakeRecord("users", "bob", "", MakeHlc(1700000000001, 0), "n2", 1, true);
   EXPECT_EQ(DigestOf({alice}), "4bc72b60aca8de825c8fb744ad7bd894");
   EXPECT_EQ(DigestOf({alice, bob}), "06963e1ceb2adebed8d715a5a61dcb68");
 }
@@ -55,7 +57,8 @@ TEST(DigestTest, FieldBoundariesAreUnambiguous) {
             DigestOf({MakeRecord("c", "k", "v", 1, "n", 1)}));
   // One record is not two.
   EXPECT_NE(DigestOf({MakeRecord("c", "k", "v", 1, "n", 1)}),
-            DigestOf({MakeRecord("c", "k", "", 1, "n", 1), MakeRecord("c", "", "v", 1, "n", 1)}));
+            DigestOf({MakeRecord("c", "k", "", 1, "n", 1),
+                      MakeRecord("c", "", "v", 1, "n", 1)}));
 }
 
 TEST(DigestTest, OrderSensitiveAndDeterministic) {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
+#include <random>
 
 #include "datasync/digest.h"
 #include "datasync/memory_store.h"
@@ -76,7 +78,8 @@ TEST_P(StoreContractTest, CommitThenGet) {
 }
 
 TEST_P(StoreContractTest, LaterWriteWinsWithinABatchAndAcrossBatches) {
-  Write({MakeRecord("c", "k", "v1", 10, "n1", 1), MakeRecord("c", "k", "v2", 11, "n1", 2)});
+  Write(
+      {MakeRecord("c", "k", "v1", 10, "n1", 1), MakeRecord("c", "k", "v2", 11, "n1", 2)});
   EXPECT_EQ(GetOk("c", "k").value, "v2");
   Write({MakeRecord("c", "k", "v3", 12, "n2", 1)});
   EXPECT_EQ(GetOk("c", "k"), MakeRecord("c", "k", "v3", 12, "n2", 1));
@@ -86,7 +89,8 @@ TEST_P(StoreContractTest, LaterWriteWinsWithinABatchAndAcrossBatches) {
 TEST_P(StoreContractTest, ScanIsPerCollectionInKeyOrderWithPrefix) {
   Write({MakeRecord("a", "k2", "x", 1, "n1", 1), MakeRecord("a", "k10", "x", 1, "n1", 2),
          MakeRecord("a", "k1", "x", 1, "n1", 3), MakeRecord("a", "j", "x", 1, "n1", 4),
-         MakeRecord("ab", "k1", "x", 1, "n1", 5), MakeRecord("a", "\xff\xff", "x", 1, "n1", 6),
+         MakeRecord("ab", "k1", "x", 1, "n1", 5),
+         MakeRecord("a", "\xff\xff", "x", 1, "n1", 6),
          MakeRecord("a", "\xff\xff\x01", "x", 1, "n1", 7)});
   auto keys = [](const std::vector<Record>& records) {
     std::vector<std::string> out;
@@ -109,13 +113,15 @@ TEST_P(StoreContractTest, ScanAllFollowsRecordKeyOrder) {
   Write({MakeRecord("zz", "a", "x", 1, "n1", 1), MakeRecord("b", "zzz", "x", 1, "n1", 2),
          MakeRecord("b", "a", "x", 1, "n1", 3), MakeRecord("ccc", "a", "x", 1, "n1", 4)});
   std::vector<std::string> rkeys;
-  for (const Record& r : ScanAllRecords(*store_)) rkeys.push_back(RecordKey(r.collection, r.key));
+  for (const Record& r : ScanAllRecords(*store_))
+    rkeys.push_back(RecordKey(r.collection, r.key));
   EXPECT_EQ(rkeys.size(), 4u);
   EXPECT_TRUE(std::is_sorted(rkeys.begin(), rkeys.end()));
 }
 
 TEST_P(StoreContractTest, TombstonesAreRecords) {
-  Write({MakeRecord("c", "k", "v", 10, "n1", 1), MakeRecord("c", "other", "v", 10, "n1", 2)});
+  Write({MakeRecord("c", "k", "v", 10, "n1", 1),
+         MakeRecord("c", "other", "v", 10, "n1", 2)});
   Write({MakeRecord("c", "k", "", 11, "n1", 3, /*deleted=*/true)});
   const Record got = GetOk("c", "k");
   EXPECT_TRUE(got.deleted);
@@ -192,8 +198,9 @@ TEST_P(StoreContractTest, ReadSinceReturnsWhatTheVectorLacksInOriginSeqOrder) {
     auto got = ReadAllSince(snap.get(), since, page);
     std::vector<OriginSeq> seqs;
     for (const Record& r : got.records) seqs.push_back(r.origin_seq());
-    EXPECT_EQ(seqs, (std::vector<OriginSeq>{
-                        {"a", 4}, {"a", 5}, {"b", 1}, {"b", 2}, {"b", 3}, {"b", 4}, {"b", 5}}))
+    EXPECT_EQ(seqs,
+              (std::vector<OriginSeq>{
+                  {"a", 4}, {"a", 5}, {"b", 1}, {"b", 2}, {"b", 3}, {"b", 4}, {"b", 5}}))
         << "page size " << page;
     EXPECT_GE(got.pages, (7 + page - 1) / page);
     EXPECT_EQ(got.records.front(), GetOk("even", "a4"));
@@ -247,7 +254,8 @@ TEST_P(StoreContractTest, SnapshotDoesNotSeeLaterCommits) {
   meta.metadata = Metadata{1, 10, VersionVector({{"a", 1}})};
   ASSERT_TRUE(store_->Commit(meta).ok());
   auto snap = Snapshot();
-  Write({MakeRecord("c", "k", "v2", 20, "a", 2), MakeRecord("c", "new", "v", 21, "b", 1)});
+  Write(
+      {MakeRecord("c", "k", "v2", 20, "a", 2), MakeRecord("c", "new", "v", 21, "b", 1)});
   meta.metadata = Metadata{2, 21, VersionVector({{"a", 2}, {"b", 1}})};
   ASSERT_TRUE(store_->Commit(meta).ok());
 
@@ -288,6 +296,48 @@ TEST_P(StoreContractTest, CountsLiveRecordsAndTombstones) {
   ASSERT_TRUE(counts.ok());
   EXPECT_EQ(counts->records, 15u);
   EXPECT_EQ(counts->tombstones, 2u);
+}
+
+// Random writes from several origins over few keys, then ReadSince from
+// random vectors and page limits, against a brute-force model: the current
+// records whose seq the vector lacks, in (origin, seq) order.
+TEST_P(StoreContractTest, ReadSinceMatchesAModelUnderRandomWrites) {
+  std::mt19937 rng(7);
+  std::map<std::string, uint64_t> next_seq;
+  std::map<std::string, Record> model;  // RecordKey -> current record
+  const std::vector<std::string> origins = {"a", "a-b", "b", "c"};
+  for (int batch = 0; batch < 40; ++batch) {
+    std::vector<Record> writes;
+    for (int i = 0; i < 20; ++i) {
+      const std::string& origin = origins[rng() % origins.size()];
+      Record r =
+          MakeRecord("c" + std::to_string(rng() % 2), "k" + std::to_string(rng() % 30),
+                     std::string(rng() % 40, 'v'), batch * 100 + i, origin,
+                     ++next_seq[origin], rng() % 5 == 0);
+      model[RecordKey(r.collection, r.key)] = r;
+      writes.push_back(std::move(r));
+    }
+    Write(writes);
+  }
+  auto snap = Snapshot();
+  for (int round = 0; round < 20; ++round) {
+    VersionVector since;
+    for (const std::string& o : origins) {
+      if (rng() % 2) since.Set(o, rng() % (next_seq[o] + 2));
+    }
+    std::vector<OriginSeq> expected;
+    for (const auto& [rkey, r] : model) {
+      if (r.seq > since.Get(r.version.origin)) expected.push_back(r.origin_seq());
+    }
+    std::sort(expected.begin(), expected.end());
+    auto got = ReadAllSince(snap.get(), since, 1 + rng() % 7, 1 + rng() % 200);
+    std::vector<OriginSeq> seqs;
+    for (const Record& r : got.records) {
+      seqs.push_back(r.origin_seq());
+      EXPECT_EQ(r, model[RecordKey(r.collection, r.key)]);
+    }
+    EXPECT_EQ(seqs, expected) << "round " << round;
+  }
 }
 
 // Durable stores only: what must survive closing the store.

@@ -7,11 +7,10 @@
 // after a random number of reports, so the kill lands wherever the child is,
 // usually inside a commit.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -39,7 +38,8 @@ Result<std::unique_ptr<Store>> OpenKind(const std::string& kind, const std::stri
 
 std::string BatchKey(uint64_t batch, int i) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "b%08llu/%03d", static_cast<unsigned long long>(batch), i);
+  std::snprintf(buf, sizeof buf, "b%08llu/%03d", static_cast<unsigned long long>(batch),
+                i);
   return buf;
 }
 

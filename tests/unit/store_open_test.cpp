@@ -1,13 +1,12 @@
 // Opening refuses a store it cannot use safely (durable_store.h): damaged,
 // made by something else, locked, read-only, missing with must_exist. The
 // Status names the file, and a refused store's bytes are left as they were.
+#include <gtest/gtest.h>
 #include <rocksdb/db.h>
 #include <sched.h>
 #include <sqlite3.h>
 #include <sys/mount.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -116,7 +115,8 @@ void FlushRocksDb(const std::string& dir) {
   std::vector<std::string> names;
   ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok());
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  for (const auto& name : names)
+    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir, families, &handles, &db).ok());
@@ -200,7 +200,8 @@ constexpr int kNoMountExit = 77;
 
 bool BindReadOnly(const std::string& path) {
   return mount(path.c_str(), path.c_str(), nullptr, MS_BIND, nullptr) == 0 &&
-         mount(nullptr, path.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) == 0;
+         mount(nullptr, path.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY,
+               nullptr) == 0;
 }
 
 void Report(const std::string& label, const Result<std::unique_ptr<Store>>& opened) {
@@ -235,8 +236,8 @@ TEST(StoreOpenTest, ReadOnlyStorageIsRefusedNamingThePath) {
   }
   ASSERT_TRUE(OpenRocksDbStore(dir.Sub("rocksdb"), {}).ok());
   const std::string log = dir.Sub("child.log");
-  const pid_t pid = testutil::SpawnSelf("StoreReadOnlyChild.DISABLED_OpenOnReadOnlyMounts",
-                                        kReadOnlyEnv, dir.path(), log);
+  const pid_t pid = testutil::SpawnSelf(
+      "StoreReadOnlyChild.DISABLED_OpenOnReadOnlyMounts", kReadOnlyEnv, dir.path(), log);
   ASSERT_GT(pid, 0);
   const testutil::SelfExit exit = testutil::WaitSelf(pid, log);
   if (exit.exited_with(kNoMountExit)) {
@@ -246,8 +247,10 @@ TEST(StoreOpenTest, ReadOnlyStorageIsRefusedNamingThePath) {
   }
   ASSERT_TRUE(exit.exited_with(0)) << exit.log;
   const std::map<std::string, std::string> expected_path = {
-      {"sqlite-file", dir.Sub("file-ro.sqlite")}, {"sqlite-existing", dir.Sub("store.sqlite")},
-      {"sqlite-new", dir.Sub("new.sqlite")},      {"rocksdb-existing", dir.Sub("rocksdb")},
+      {"sqlite-file", dir.Sub("file-ro.sqlite")},
+      {"sqlite-existing", dir.Sub("store.sqlite")},
+      {"sqlite-new", dir.Sub("new.sqlite")},
+      {"rocksdb-existing", dir.Sub("rocksdb")},
       {"rocksdb-new", dir.Sub("new-rocksdb")}};
   for (const auto& [label, path] : expected_path) {
     const size_t at = exit.log.find("RESULT " + label + " ");

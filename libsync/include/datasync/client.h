@@ -20,7 +20,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
 #include <zmq.hpp>
 
 #include "datasync/codec.h"
@@ -52,8 +51,7 @@ class NodeClient {
   // Creates the socket and starts connecting to `endpoint` in the
   // background; it never waits for the server. Fails (kInvalidArgument)
   // when ZeroMQ rejects the endpoint or an option.
-  static Result<NodeClient> Connect(zmq::context_t& context,
-                                    const std::string& endpoint,
+  static Result<NodeClient> Connect(zmq::context_t& context, const std::string& endpoint,
                                     const ClientOptions& options = {});
 
   NodeClient(NodeClient&&) = default;
@@ -65,12 +63,15 @@ class NodeClient {
   // and waits up to timeout_ms for the reply with that id. Returns the reply
   // whatever its code: a reply carrying an error is still an answer. Fails
   // with kUnavailable "no answer from EP within N ms" when the server is not
-  // reachable or does not answer in time.
+  // reachable or does not answer in time. A request that timed out may
+  // still reach the server later (ZeroMQ queues it until it connects), so
+  // a timed-out write may or may not have been applied: retry writes only
+  // when doing them twice is harmless (it is for put and del).
   Result<ClientReply> Call(ClientRequest request, int timeout_ms);
 
   // Pipelining, for load generators: Send() queues one request and returns
-  // the request_id it assigned, waiting at most timeout_ms for room (no
-  // connection yet, or the queue is full: kUnavailable). Receive() waits up
+  // the request_id it assigned, waiting at most timeout_ms for room in the
+  // outgoing queue (full after sndhwm requests: kUnavailable). Receive() waits up
   // to timeout_ms for at least one reply, then also takes every reply that
   // is already queued; an empty vector means none came in time. Replies
   // that cannot be decoded are counted in bad_replies() and skipped.
@@ -95,8 +96,7 @@ class NodeClient {
   // was unreachable are not replayed.
   Status Watch(const std::string& collection,
                const std::function<void(const Record&)>& on_record,
-               const std::atomic<bool>& stop, int timeout_ms,
-               int renew_ms = 3000);
+               const std::atomic<bool>& stop, int timeout_ms, int renew_ms = 3000);
 
   // Replies dropped because they could not be decoded, were not client
   // replies, or answered a request that had already timed out.

@@ -3,6 +3,7 @@
 // shares it (copy-on-write), so with no open snapshot a commit is in place.
 #include "datasync/memory_store.h"
 
+#include <algorithm>
 #include <map>
 
 #include "store/store_codec.h"
@@ -11,8 +12,8 @@ namespace datasync {
 namespace {
 
 struct MemoryState {
-  std::map<std::string, Record> records;             // RecordKey -> record
-  std::map<OriginSeq, std::string> by_origin;        // -> RecordKey
+  std::map<std::string, Record> records;       // RecordKey -> record
+  std::map<OriginSeq, std::string> by_origin;  // -> RecordKey
   Metadata metadata;
   std::map<std::string, std::string> aux;
 };
@@ -66,8 +67,7 @@ class MemorySnapshot : public StoreSnapshot {
   const Metadata& metadata() const override { return state_->metadata; }
   Status ReadSince(const VersionVector& since, OriginSeq* cursor, size_t max_records,
                    size_t max_bytes, std::vector<Record>* out, bool* done) override {
-    return ReadSinceFromState(*state_, since, cursor, max_records, max_bytes, out,
-                              done);
+    return ReadSinceFromState(*state_, since, cursor, max_records, max_bytes, out, done);
   }
 
  private:
@@ -133,7 +133,9 @@ class MemoryStore : public Store {
   Result<StoreCounts> Counts() const override {
     StoreCounts counts;
     counts.records = state_->records.size();
-    for (const auto& [rkey, record] : state_->records) counts.tombstones += record.deleted;
+    for (const auto& [rkey, record] : state_->records) {
+      counts.tombstones += record.deleted;
+    }
     return counts;
   }
 

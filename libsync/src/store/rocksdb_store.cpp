@@ -13,30 +13,24 @@
 #include <set>
 
 #include "datasync/durable_store.h"
+#include "store/rocksdb_snapshot.h"
 #include "store/store_codec.h"
 #include "store/store_tuning.h"
 
 namespace datasync {
 namespace {
 
+using rocks::FromRocks;
+using rocks::kMetadataKey;
+using rocks::RocksDb;
+using rocks::RocksDbSnapshot;
+
 constexpr char kRecordsCf[] = "records";
 constexpr char kByOriginCf[] = "by_origin";
 constexpr char kMetaCf[] = "meta";
 constexpr char kFormatKey[] = "format";
 constexpr char kFormatValue[] = "datasync-rocksdb-1";
-constexpr char kMetadataKey[] = "metadata";
 constexpr char kAuxPrefix[] = "aux/";
-
-Status FromRocks(const rocksdb::Status& s, const std::string& context) {
-  std::string message = context + ": " + s.ToString();
-  if (s.IsNotFound()) return Status::NotFound(std::move(message));
-  if (s.IsCorruption()) return Status::Corruption(std::move(message));
-  if (s.IsBusy() || s.IsTryAgain() || s.IsTimedOut()) {
-    return Status::Busy(std::move(message));
-  }
-  if (s.IsInvalidArgument()) return Status::Invalid(std::move(message));
-  return Status::IoError(std::move(message));
-}
 
 // The smallest string greater than every string starting with `prefix`, or
 // "" when there is none (all 0xff).
@@ -50,145 +44,6 @@ std::string PrefixSuccessor(std::string prefix) {
     prefix.pop_back();
   }
   return prefix;
-}
-
-// The open database, shared by the store and its snapshots so that a
-// snapshot may outlive the store.
-struct RocksDb {
-  std::string dir;
-  rocksdb::DB* db = nullptr;
-  rocksdb::ColumnFamilyHandle* records = nullptr;
-  rocksdb::ColumnFamilyHandle* by_origin = nullptr;
-  rocksdb::ColumnFamilyHandle* meta = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-
-  ~RocksDb() {
-    for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
-    if (db != nullptr) db->Close().PermitUncheckedError();
-    delete db;
-  }
-
-  Status ReadMetadata(const rocksdb::ReadOptions& ro, Metadata* out) const {
-    rocksdb::PinnableSlice bytes;
-    rocksdb::Status s = db->Get(ro, meta, kMetadataKey, &bytes);
-    if (s.IsNotFound()) {
-      *out = Metadata();
-      return Status::Ok();
-    }
-    if (!s.ok()) return FromRocks(s, dir + ": reading metadata");
-    if (!DecodeMetadata(bytes.ToStringView(), out)) {
-      return Status::Corruption(dir + ": undecodable metadata");
-    }
-    return Status::Ok();
-  }
-
-  Status ReadRecord(const rocksdb::ReadOptions& ro, const rocksdb::Slice& rkey,
-                    rocksdb::PinnableSlice* scratch, Record* out) const {
-    scratch->Reset();
-    rocksdb::Status s = db->Get(ro, records, rkey, scratch);
-    if (s.IsNotFound()) return Status::NotFound("record");
-    if (!s.ok()) return FromRocks(s, dir + ": reading a record");
-    if (!DecodeStoredRecord(rkey.ToStringView(), scratch->ToStringView(), out)) {
-      return Status::Corruption(dir + ": undecodable record");
-    }
-    return Status::Ok();
-  }
-};
-
-class RocksDbSnapshot : public StoreSnapshot {
- public:
-  RocksDbSnapshot(std::shared_ptr<RocksDb> db, const rocksdb::Snapshot* snapshot,
-                  Metadata metadata)
-      : db_(std::move(db)), snapshot_(snapshot), metadata_(std::move(metadata)) {
-    ro_.snapshot = snapshot_;
-  }
-  ~RocksDbSnapshot() override {
-    iter_.reset();  // an iterator must not outlive its snapshot
-    db_->db->ReleaseSnapshot(snapshot_);
-  }
-
-  const Metadata& metadata() const override { return metadata_; }
-
-  Status ReadSince(const VersionVector& since, OriginSeq* cursor, size_t max_records,
-                   size_t max_bytes, std::vector<Record>* out, bool* done) override;
-
- private:
-  // Positions iter_ on `origin`'s first entry with seq > max(after,
-  // since[origin]), or past it when there is none.
-  void SeekOrigin(const VersionVector& since, const std::string& origin,
-                  uint64_t after);
-
-  std::shared_ptr<RocksDb> db_;
-  const rocksdb::Snapshot* snapshot_;
-  Metadata metadata_;
-  rocksdb::ReadOptions ro_;
-  std::unique_ptr<rocksdb::Iterator> iter_;
-  std::string key_buf_;
-  rocksdb::PinnableSlice value_buf_;
-};
-
-void RocksDbSnapshot::SeekOrigin(const VersionVector& since, const std::string& origin,
-                                 uint64_t after) {
-  const uint64_t from = std::max(after, since.Get(origin));
-  if (from == UINT64_MAX) {
-    // Past every "origin\0<seq>" key; node ids hold no byte below '-'.
-    key_buf_ = origin + '\x01';
-  } else {
-    EncodeIndexKey(origin, from + 1, &key_buf_);
-  }
-  iter_->Seek(key_buf_);
-}
-
-Status RocksDbSnapshot::ReadSince(const VersionVector& since, OriginSeq* cursor,
-                                  size_t max_records, size_t max_bytes,
-                                  std::vector<Record>* out, bool* done) {
-  if (!iter_) iter_.reset(db_->db->NewIterator(ro_, db_->by_origin));
-  std::string origin;  // the origin iter_ has been positioned for
-  if (cursor->origin.empty()) {
-    iter_->SeekToFirst();
-  } else {
-    origin = cursor->origin;
-    SeekOrigin(since, origin, cursor->seq);
-  }
-  max_records = std::max<size_t>(max_records, 1);
-  size_t records = 0, bytes = 0;
-  bool advance = false;
-  while (true) {
-    if (advance) iter_->Next();
-    advance = true;
-    if (!iter_->Valid()) break;
-    std::string_view entry_origin;
-    uint64_t seq = 0;
-    if (!DecodeIndexKey(iter_->key().ToStringView(), &entry_origin, &seq)) {
-      return Status::Corruption(db_->dir + ": undecodable index key");
-    }
-    if (entry_origin != origin) {
-      // Entering an origin: one Seek skips all that `since` covers there.
-      origin.assign(entry_origin);
-      if (since.Get(origin) > 0) {
-        SeekOrigin(since, origin, 0);
-        advance = false;
-        continue;
-      }
-    }
-    if (records >= max_records || (records > 0 && bytes >= max_bytes)) {
-      *done = false;
-      return Status::Ok();
-    }
-    Record record;
-    Status s = db_->ReadRecord(ro_, iter_->value(), &value_buf_, &record);
-    if (s.code() == Code::kNotFound) continue;  // stale entry: skip
-    if (!s.ok()) return s;
-    if (record.seq != seq || record.version.origin != origin) continue;  // stale
-    bytes += record.key.size() + record.value.size();
-    ++records;
-    cursor->origin = origin;
-    cursor->seq = seq;
-    out->push_back(std::move(record));
-  }
-  if (!iter_->status().ok()) return FromRocks(iter_->status(), db_->dir + ": ReadSince");
-  *done = true;
-  return Status::Ok();
 }
 
 class RocksDbStore : public Store {
@@ -266,8 +121,8 @@ Result<Record> RocksDbStore::Get(const std::string& collection,
                                  const std::string& key) const {
   rocksdb::PinnableSlice scratch;
   Record record;
-  Status s = db_->ReadRecord(rocksdb::ReadOptions(), RecordKey(collection, key),
-                             &scratch, &record);
+  Status s = db_->ReadRecord(rocksdb::ReadOptions(), RecordKey(collection, key), &scratch,
+                             &record);
   if (s.code() == Code::kNotFound) return Status::NotFound(collection + "/" + key);
   if (!s.ok()) return s;
   return record;
@@ -299,8 +154,8 @@ Status RocksDbStore::ScanRange(const std::string& start, const std::string& limi
 
 Result<std::string> RocksDbStore::GetAux(const std::string& name) const {
   std::string value;
-  rocksdb::Status s = db_->db->Get(rocksdb::ReadOptions(), db_->meta, kAuxPrefix + name,
-                                   &value);
+  rocksdb::Status s =
+      db_->db->Get(rocksdb::ReadOptions(), db_->meta, kAuxPrefix + name, &value);
   if (s.IsNotFound()) return Status::NotFound("aux " + name);
   if (!s.ok()) return FromRocks(s, db_->dir + ": reading aux " + name);
   return value;
@@ -360,7 +215,8 @@ Status CheckColumnFamilies(const std::string& dir) {
   const std::set<std::string> want = {rocksdb::kDefaultColumnFamilyName, kRecordsCf,
                                       kByOriginCf, kMetaCf};
   if (got != want) {
-    return Status::Invalid(dir + " is a RocksDB database but not a datasync store "
+    return Status::Invalid(dir +
+                           " is a RocksDB database but not a datasync store "
                            "(unexpected column families)");
   }
   return Status::Ok();
@@ -413,8 +269,8 @@ Result<std::shared_ptr<RocksDb>> OpenDb(const std::string& dir, bool exists) {
     if (text.find("lock hold by current process") != std::string::npos ||
         text.find("While lock file") != std::string::npos) {
       return Status::IoError("rocksdb store " + dir +
-                             " is locked: open in another process or store (" +
-                             text + ")");
+                             " is locked: open in another process or store (" + text +
+                             ")");
     }
     return FromRocks(s, "cannot open rocksdb store " + dir);
   }
@@ -435,7 +291,9 @@ Result<std::unique_ptr<Store>> OpenChecked(const std::string& dir,
     }
     if (Status s = CheckNoOrphanFiles(dir); !s.ok()) return s;
     std::filesystem::create_directories(dir, ec);
-    if (ec) return Status::IoError("cannot create rocksdb store " + dir + ": " + ec.message());
+    if (ec) {
+      return Status::IoError("cannot create rocksdb store " + dir + ": " + ec.message());
+    }
   } else if (Status s = CheckColumnFamilies(dir); !s.ok()) {
     return s;
   }

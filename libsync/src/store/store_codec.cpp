@@ -21,8 +21,7 @@ uint64_t GetFixed64BE(const char* p) {
 
 void EncodeStoredRecord(const Record& record, std::string* out) {
   out->clear();
-  out->reserve(kStoredRecordHeader + record.version.origin.size() +
-               record.value.size());
+  out->reserve(kStoredRecordHeader + record.version.origin.size() + record.value.size());
   out->push_back(static_cast<char>(record.deleted ? kStoredDeletedFlag : 0));
   PutFixed64BE(record.version.hlc, out);
   PutFixed64BE(record.seq, out);

@@ -22,8 +22,7 @@ constexpr uint8_t kStoredDeletedFlag = 1;
 
 void EncodeStoredRecord(const Record& record, std::string* out);
 // False when the bytes were not made by EncodeStoredRecord.
-bool DecodeStoredRecord(std::string_view record_key, std::string_view bytes,
-                        Record* out);
+bool DecodeStoredRecord(std::string_view record_key, std::string_view bytes, Record* out);
 inline bool StoredRecordIsTombstone(std::string_view bytes) {
   return !bytes.empty() && (static_cast<uint8_t>(bytes[0]) & kStoredDeletedFlag);
 }

@@ -17,7 +17,7 @@ inline rocksdb::DBOptions RocksDbTunedDbOptions() {
   o.paranoid_checks = true;
   // Opens every table file at Open, so a damaged one is refused there.
   o.max_open_files = -1;
-  o.max_background_jobs = 2;  // the machines have 2 cores
+  o.max_background_jobs = 2;   // the machines have 2 cores
   o.bytes_per_sync = 1 << 20;  // smooth write-back instead of bursts
   o.keep_log_file_num = 4;
   o.max_log_file_size = 8 << 20;
@@ -32,7 +32,8 @@ inline rocksdb::DBOptions RocksDbTunedDbOptions() {
 // pays; the (origin, seq) index is only sought, so it would not.
 inline rocksdb::ColumnFamilyOptions RocksDbTunedCfOptions(size_t write_buffer_bytes,
                                                           bool point_lookups) {
-  static const std::shared_ptr<rocksdb::Cache> kBlockCache = rocksdb::NewLRUCache(64 << 20);
+  static const std::shared_ptr<rocksdb::Cache> kBlockCache =
+      rocksdb::NewLRUCache(64 << 20);
   rocksdb::ColumnFamilyOptions o;
   o.write_buffer_size = write_buffer_bytes;
   o.max_write_buffer_number = 4;
@@ -66,7 +67,7 @@ inline rocksdb::ColumnFamilyOptions RocksDbIndexCfOptions() {
 // SQLite connection settings applied by the store and by the raw baseline.
 // synchronous is set separately (NORMAL, or FULL with options.sync).
 constexpr const char* kSqliteTuningPragmas =
-    "PRAGMA cache_size=-65536;"        // 64 MiB of pages per connection
+    "PRAGMA cache_size=-65536;"  // 64 MiB of pages per connection
     "PRAGMA temp_store=MEMORY;"
     "PRAGMA wal_autocheckpoint=4096;"  // 16 MiB of WAL between checkpoints
     "PRAGMA busy_timeout=5000;";

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <random>
 #include <utility>
-
 #include <zmq_addon.hpp>
 
 namespace datasync {
@@ -31,8 +30,8 @@ uint64_t RandomFirstRequestId() {
 }
 
 std::chrono::milliseconds Remaining(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - Clock::now());
+  auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   return std::clamp(left, std::chrono::milliseconds(0), kMaxSlice);
 }
 
@@ -43,8 +42,7 @@ zmq::context_t& ProcessContext() {
   return *context;
 }
 
-NodeClient::NodeClient(zmq::socket_t socket, std::string endpoint,
-                       CodecLimits limits)
+NodeClient::NodeClient(zmq::socket_t socket, std::string endpoint, CodecLimits limits)
     : socket_(std::move(socket)),
       endpoint_(std::move(endpoint)),
       limits_(limits),
@@ -56,10 +54,12 @@ Result<NodeClient> NodeClient::Connect(zmq::context_t& context,
   try {
     zmq::socket_t socket(context, zmq::socket_type::dealer);
     socket.set(zmq::sockopt::linger, 0);
-    // Queue requests only on a completed connection: a request for a node
-    // that is down then times out here instead of being delivered, long
-    // after the caller gave up, when the node comes back.
-    socket.set(zmq::sockopt::immediate, 1);
+    // Not ZMQ_IMMEDIATE, although it would keep requests for a node that is
+    // down from being delivered once it is back: with it, libzmq discards
+    // the replies still unread when the connection drops, and a server that
+    // answers and then exits (shutdown) would lose its answer. A request
+    // that timed out may therefore still be delivered later; its reply is
+    // then recognised as stale.
     socket.set(zmq::sockopt::sndhwm, options.sndhwm);
     socket.set(zmq::sockopt::rcvhwm, options.rcvhwm);
     socket.set(zmq::sockopt::maxmsgsize,
@@ -104,8 +104,7 @@ Result<bool> NodeClient::SendBefore(const std::string& bytes,
   }
 }
 
-Result<std::optional<Message>> NodeClient::ReceiveBefore(
-    Clock::time_point deadline) {
+Result<std::optional<Message>> NodeClient::ReceiveBefore(Clock::time_point deadline) {
   Result<bool> ready = WaitFor(ZMQ_POLLIN, deadline);
   if (!ready.ok()) return ready.status();
   if (!ready.value()) return std::optional<Message>();
@@ -174,9 +173,9 @@ Result<Message> NodeClient::CallRaw(const Message& message, int timeout_ms) {
 Result<uint64_t> NodeClient::Send(ClientRequest request, int timeout_ms) {
   request.request_id = next_request_id_++;
   const uint64_t id = request.request_id;
-  Result<bool> sent = SendBefore(
-      Encode(Message(std::move(request))),
-      Clock::now() + std::chrono::milliseconds(std::max(timeout_ms, 0)));
+  Result<bool> sent =
+      SendBefore(Encode(Message(std::move(request))),
+                 Clock::now() + std::chrono::milliseconds(std::max(timeout_ms, 0)));
   if (!sent.ok()) return sent.status();
   if (!sent.value()) {
     return Status::Unavailable("cannot send to " + endpoint_ + " within " +
@@ -209,8 +208,7 @@ Result<std::vector<ClientReply>> NodeClient::Receive(int timeout_ms) {
 
 Status NodeClient::Watch(const std::string& collection,
                          const std::function<void(const Record&)>& on_record,
-                         const std::atomic<bool>& stop, int timeout_ms,
-                         int renew_ms) {
+                         const std::atomic<bool>& stop, int timeout_ms, int renew_ms) {
   ClientRequest request;
   request.op = ClientOp::kWatch;
   request.collection = collection;
