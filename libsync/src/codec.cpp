@@ -143,6 +143,7 @@ void PackFields(Packer& pk, const CatchUpRequest& m) {
 void PackFields(Packer& pk, const CatchUpNext& m) {
   PackStr(pk, m.from);
   PackUint(pk, m.request_id);
+  PackUint(pk, m.page);
 }
 
 void PackFields(Packer& pk, const CatchUpPage& m) {
@@ -153,6 +154,7 @@ void PackFields(Packer& pk, const CatchUpPage& m) {
   Pack(pk, m.vv);
   PackCode(pk, m.error);
   PackStr(pk, m.error_message);
+  PackUint(pk, m.page);
 }
 
 void PackFields(Packer& pk, const ClientRequest& m) {

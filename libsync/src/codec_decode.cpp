@@ -185,14 +185,16 @@ bool ReadFields(Reader& r, Fields f, CatchUpRequest* m) {
 }
 
 bool ReadFields(Reader& r, Fields f, CatchUpNext* m) {
-  return r.NodeId(f[0], "from", &m->from) && r.Uint(f[1], "request_id", &m->request_id);
+  return r.NodeId(f[0], "from", &m->from) && r.Uint(f[1], "request_id", &m->request_id) &&
+         r.Uint(f[2], "page", &m->page);
 }
 
 bool ReadFields(Reader& r, Fields f, CatchUpPage* m) {
   return r.NodeId(f[0], "from", &m->from) && r.Uint(f[1], "request_id", &m->request_id) &&
          ReadRecords(r, f[2], nullptr, &m->records) && r.Bool(f[3], "done", &m->done) &&
          r.Vector(f[4], "vv", &m->vv) && ReadCode(r, f[5], "error", &m->error) &&
-         r.Str(f[6], "error_message", r.limits().max_string_bytes, &m->error_message);
+         r.Str(f[6], "error_message", r.limits().max_string_bytes, &m->error_message) &&
+         r.Uint(f[7], "page", &m->page);
 }
 
 bool ReadFields(Reader& r, Fields f, ClientRequest* m) {

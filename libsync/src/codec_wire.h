@@ -65,11 +65,11 @@ struct Traits<CatchUpRequest> : TraitsBase<MessageType::kCatchUpRequest, 3> {
   static constexpr const char* kName = "catch_up_request";
 };
 template <>
-struct Traits<CatchUpNext> : TraitsBase<MessageType::kCatchUpNext, 2> {
+struct Traits<CatchUpNext> : TraitsBase<MessageType::kCatchUpNext, 3> {
   static constexpr const char* kName = "catch_up_next";
 };
 template <>
-struct Traits<CatchUpPage> : TraitsBase<MessageType::kCatchUpPage, 7> {
+struct Traits<CatchUpPage> : TraitsBase<MessageType::kCatchUpPage, 8> {
   static constexpr const char* kName = "catch_up_page";
 };
 template <>

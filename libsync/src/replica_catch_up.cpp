@@ -13,7 +13,7 @@ void Replica::RequestCatchUp(const std::string& peer, uint64_t now_ms) {
   if (options_.faults.skip_catch_up || options_.mode == NodeMode::kSendOnly) return;
   if (in_flight_ || !peers_.count(peer)) return;
   const uint64_t id = next_request_id_++;
-  in_flight_ = InFlight{peer, id, now_ms + options_.catch_up_timeout_ms};
+  in_flight_ = InFlight{peer, id, now_ms + options_.catch_up_timeout_ms, 0};
   ++counters_.catch_up_requests;
   out_.messages.push_back(Outgoing{peer, CatchUpRequest{options_.node_id, id, vv_}});
 }
@@ -36,6 +36,10 @@ void Replica::MaybeCatchUp(uint64_t now_ms) {
 }
 
 void Replica::OnCatchUpRequest(const CatchUpRequest& req, uint64_t now_ms) {
+  if (sessions_.count({req.from, req.request_id})) {
+    ++counters_.ignored_messages;  // a duplicate: restarting would mix snapshots
+    return;
+  }
   // A requester has one catch-up at a time: a new request replaces the old.
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     it = it->first.first == req.from ? sessions_.erase(it) : std::next(it);
@@ -63,13 +67,18 @@ void Replica::OnCatchUpNext(const CatchUpNext& next, uint64_t now_ms) {
            "unknown or expired catch-up session");
     return;
   }
+  if (next.page != it->second.next_page) {
+    ++counters_.ignored_messages;  // a duplicated or stale request
+    return;
+  }
   it->second.last_used_ms = now_ms;
   ServePage(next.from, next.request_id, &it->second);
 }
 
 void Replica::ServePage(const std::string& peer, uint64_t request_id,
                         Session* session) {
-  CatchUpPage page{options_.node_id, request_id, {}, false, {}, Code::kOk, ""};
+  CatchUpPage page{options_.node_id, request_id, {},    false,
+                   {},               Code::kOk,  "",    session->next_page++};
   Status s = session->snapshot->ReadSince(
       session->since, &session->cursor, options_.catch_up_page_records,
       options_.catch_up_page_bytes, &page.records, &page.done);
@@ -89,7 +98,7 @@ void Replica::ServePage(const std::string& peer, uint64_t request_id,
 void Replica::Refuse(const std::string& peer, uint64_t request_id, Code code,
                      std::string message) {
   ++counters_.catch_up_refused;
-  CatchUpPage page{options_.node_id, request_id, {}, true, {}, code, std::move(message)};
+  CatchUpPage page{options_.node_id, request_id, {}, true, {}, code, std::move(message), 0};
   if (page.error == Code::kOk) page.error = Code::kIoError;
   out_.messages.push_back(Outgoing{peer, std::move(page)});
 }
@@ -98,6 +107,12 @@ void Replica::OnCatchUpPage(const CatchUpPage& page, uint64_t now_ms) {
   if (!in_flight_ || page.from != in_flight_->peer ||
       page.request_id != in_flight_->request_id) {
     ++counters_.ignored_messages;  // a stale answer to a request we gave up on
+    return;
+  }
+  // Pages are applied strictly in order: the vector of the last page vouches
+  // for every page before it, so none may be skipped or taken twice.
+  if (page.error == Code::kOk && page.page != in_flight_->next_page) {
+    ++counters_.ignored_messages;
     return;
   }
   if (page.error != Code::kOk) {
@@ -110,8 +125,9 @@ void Replica::OnCatchUpPage(const CatchUpPage& page, uint64_t now_ms) {
   for (const Record& r : page.records) ApplyRemote(r, now_ms);
   if (!page.done) {
     in_flight_->deadline_ms = now_ms + options_.catch_up_timeout_ms;
-    out_.messages.push_back(
-        Outgoing{page.from, CatchUpNext{options_.node_id, page.request_id}});
+    in_flight_->next_page = page.page + 1;
+    out_.messages.push_back(Outgoing{
+        page.from, CatchUpNext{options_.node_id, page.request_id, page.page + 1}});
     return;
   }
   // Everything the responder's vector covers is now applied or superseded

@@ -28,7 +28,7 @@ constexpr char kUsage[] =
     "  --fault NAME          inject a replica bug: reverse_origin_tiebreak,\n"
     "                        skip_catch_up (repeatable)\n"
     "  --fault-target T      one (default) or all replicas get the bugs\n"
-    "  --p2p-dup             duplicate point-to-point (catch-up) messages too\n"
+    "  --no-p2p-dup          never duplicate point-to-point (catch-up) messages\n"
     "  --replicas N, --ops N, --run-ms N, --drop P\n"
     "                        override a derived parameter\n"
     "Exit status: 0 all passed, 1 a seed failed, 2 usage error.\n";
@@ -39,7 +39,7 @@ struct Args {
   bool have_seed = false;
   bool single = true;
   bool trace = false;
-  bool p2p_dup = false;
+  bool p2p_dup = true;
   InjectedFaults injected;
   // name, value: applied after the seed's derivation.
   std::vector<std::pair<std::string, std::string>> overrides;
@@ -66,8 +66,8 @@ bool ParseArgs(int argc, char** argv, Args* a, std::string* error) {
       a->trace = true;
       continue;
     }
-    if (flag == "--p2p-dup") {
-      a->p2p_dup = true;
+    if (flag == "--no-p2p-dup") {
+      a->p2p_dup = false;
       continue;
     }
     if (!has_value) return Usage(error, "unknown flag or missing value: " + flag);

@@ -94,7 +94,7 @@ std::string ReplayCommand(const SimParams& p) {
     if (p.injected.faults.skip_catch_up) os << " --fault skip_catch_up";
     os << " --fault-target " << (p.injected.target == FaultTarget::kAll ? "all" : "one");
   }
-  if (p.p2p_dup) os << " --p2p-dup";
+  if (!p.p2p_dup) os << " --no-p2p-dup";
   os << p.override_flags << " --trace";
   return os.str();
 }

@@ -35,11 +35,12 @@ struct SimParams {
   uint64_t run_ms = 3000;    // faults and writes happen in [0, run_ms)
 
   // Network faults, per delivery. Point-to-point messages (catch-up) are
-  // dropped and delayed but, like a ZeroMQ connection, never duplicated,
-  // unless p2p_dup is set (not derived from the seed: a replay flag).
+  // duplicated too unless p2p_dup is cleared (a replay flag, not derived
+  // from the seed): a ZeroMQ connection never duplicates, but the replica
+  // must not depend on that.
   double drop_rate = 0.0;
   double dup_rate = 0.0;
-  bool p2p_dup = false;
+  bool p2p_dup = true;
   uint64_t min_delay_ms = 0;
   uint64_t max_delay_ms = 10;
 

@@ -52,14 +52,14 @@ TEST(CodecRoundTrip, Heartbeat) {
 TEST(CodecRoundTrip, CatchUpRequestAndNext) {
   ExpectRoundTrip(CatchUpRequest{"node-b", kMaxU64, SampleVector()});
   ExpectRoundTrip(CatchUpRequest{"node-b", 0, {}});
-  ExpectRoundTrip(CatchUpNext{"node-b", 77});
+  ExpectRoundTrip(CatchUpNext{"node-b", 77, 3});
 }
 
 TEST(CodecRoundTrip, CatchUpPage) {
   // Page records may come from any origin, unlike a ChangeBatch's.
   std::vector<Record> records = SampleBatch(4).records;
   records.push_back(SampleRecord(9, "other"));
-  ExpectRoundTrip(CatchUpPage{"node-b", 1, records, false, {}, Code::kOk, ""});
+  ExpectRoundTrip(CatchUpPage{"node-b", 1, records, false, {}, Code::kOk, "", 4});
   ExpectRoundTrip(CatchUpPage{"node-b", 1, {}, true, SampleVector(), Code::kOk, ""});
   ExpectRoundTrip(CatchUpPage{
       "node-b", 2, {}, true, {}, Code::kBusy, "snapshot expired \xe2\x9c\x97"});

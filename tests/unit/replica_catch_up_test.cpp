@@ -152,7 +152,7 @@ TEST(CatchUpTest, ResponderRefusesBeyondSessionLimit) {
   const auto& busy = std::get<CatchUpPage>(out.messages[1].message);
   EXPECT_EQ(out.messages[1].to, "c");
   EXPECT_EQ(busy.error, Code::kBusy);
-  a.replica().OnMessage(CatchUpNext{"c", 9}, 1000);
+  a.replica().OnMessage(CatchUpNext{"c", 9, 0}, 1000);
   out = a.Flush();
   EXPECT_EQ(std::get<CatchUpPage>(out.messages[0].message).error, Code::kNotFound);
 }

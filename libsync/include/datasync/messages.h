@@ -48,6 +48,7 @@ struct CatchUpRequest {
 struct CatchUpNext {
   std::string from;
   uint64_t request_id = 0;
+  uint64_t page = 0;  // the index of the page wanted: the last one received + 1
   bool operator==(const CatchUpNext&) const = default;
 };
 
@@ -61,6 +62,9 @@ struct CatchUpPage {
   VersionVector vv;              // set when done
   Code error = Code::kOk;
   std::string error_message;
+  // 0, 1, 2, ... within the session, so that a duplicated or stale page is
+  // recognised and not taken for the next one.
+  uint64_t page = 0;
   bool operator==(const CatchUpPage&) const = default;
 };
 

@@ -162,11 +162,13 @@ class Replica {
     std::string peer;
     uint64_t request_id = 0;
     uint64_t deadline_ms = 0;
+    uint64_t next_page = 0;  // the only page index accepted next
   };
   struct Session {
     std::unique_ptr<StoreSnapshot> snapshot;
     VersionVector since;
     OriginSeq cursor;
+    uint64_t next_page = 0;  // index of the page ServePage reads next
     uint64_t last_used_ms = 0;
   };
 
