@@ -29,9 +29,11 @@ uint64_t RandomFirstRequestId() {
   return (uint64_t{device()} << 20) + 1;
 }
 
+// Rounded up: rounding down would turn the last millisecond of every wait
+// into a busy loop of zero-timeout polls.
 std::chrono::milliseconds Remaining(Clock::time_point deadline) {
   auto left =
-      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
   return std::clamp(left, std::chrono::milliseconds(0), kMaxSlice);
 }
 
