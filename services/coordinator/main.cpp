@@ -15,6 +15,7 @@
 #include <string>
 
 #include "coordinator_loop.h"
+#include "../common/spdlog_level.h"
 #include "datasync/config.h"
 
 namespace {
@@ -32,23 +33,6 @@ void InstallSignalHandlers() {
   sigaction(SIGINT, &action, nullptr);
 }
 
-spdlog::level::level_enum SpdlogLevel(datasync::LogLevel level) {
-  switch (level) {
-    case datasync::LogLevel::kTrace:
-      return spdlog::level::trace;
-    case datasync::LogLevel::kDebug:
-      return spdlog::level::debug;
-    case datasync::LogLevel::kInfo:
-      return spdlog::level::info;
-    case datasync::LogLevel::kWarn:
-      return spdlog::level::warn;
-    case datasync::LogLevel::kError:
-      return spdlog::level::err;
-    case datasync::LogLevel::kOff:
-      return spdlog::level::off;
-  }
-  return spdlog::level::info;
-}
 
 struct Flags {
   std::string config_file;
@@ -81,7 +65,7 @@ int Serve(const datasync::CoordinatorConfig& config) {
   auto logger = spdlog::stderr_color_mt("sync-coordinator");
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ sync-coordinator: %v");
   spdlog::set_default_logger(logger);
-  spdlog::set_level(SpdlogLevel(config.log_level));
+  spdlog::set_level(datasync::SpdlogLevel(config.log_level));
   InstallSignalHandlers();
 
   // Declared first so it is destroyed last: closing it waits (the socket's

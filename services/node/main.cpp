@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "../common/spdlog_level.h"
 #include "datasync/config.h"
 #include "node_loop.h"
 #include "node_store.h"
@@ -23,28 +24,11 @@ namespace {
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
-spdlog::level::level_enum SpdLevel(datasync::LogLevel level) {
-  switch (level) {
-    case datasync::LogLevel::kTrace:
-      return spdlog::level::trace;
-    case datasync::LogLevel::kDebug:
-      return spdlog::level::debug;
-    case datasync::LogLevel::kInfo:
-      return spdlog::level::info;
-    case datasync::LogLevel::kWarn:
-      return spdlog::level::warn;
-    case datasync::LogLevel::kError:
-      return spdlog::level::err;
-    case datasync::LogLevel::kOff:
-      return spdlog::level::off;
-  }
-  return spdlog::level::info;
-}
 
 void SetUpLogging(const datasync::NodeConfig& config) {
   auto logger = spdlog::stderr_color_mt("sync-node");
   logger->set_pattern("%Y-%m-%d %H:%M:%S.%e sync-node[" + config.id() + "] %l: %v");
-  logger->set_level(SpdLevel(config.log_level));
+  logger->set_level(datasync::SpdlogLevel(config.log_level));
   spdlog::set_default_logger(logger);
 }
 
