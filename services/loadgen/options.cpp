@@ -41,6 +41,10 @@ void AddRunOptions(CLI::App& app, LoadOptions& o) {
                  "concurrent connections per node, one thread each")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
+  app.add_option("--writers", o.writers,
+                 "write through the first N nodes only (0: all); the rest are watched")
+      ->check(CLI::Range(size_t{0}, size_t{64}))
+      ->capture_default_str();
   app.add_option("--report", o.report_path, "write the JSON report to FILE");
   app.add_option("--quiesce-timeout", o.quiesce_timeout_s,
                  "seconds to wait for equal, stable digests after writing")
@@ -91,6 +95,8 @@ std::optional<LoadOptions> ParseLoadOptions(int argc, char** argv, int* exit_cod
     if (ep.empty()) problem = "--nodes: empty endpoint";
   }
   if (o.nodes.size() > 64) problem = "--nodes: at most 64 endpoints";
+  if (o.writers > o.nodes.size()) problem = "--writers: more than --nodes lists";
+  if (o.writers == 0) o.writers = o.nodes.size();
   if (distribution == "zipfian" && o.keys > 100'000'000) {
     problem = "--keys: at most 100000000 with --distribution zipfian";
   }

@@ -25,7 +25,10 @@ struct LoadOptions {
   std::string report_path;  // empty: no JSON report
   double delete_share = 0;  // 0..1
   KeyDistribution distribution = KeyDistribution::kUniform;
-  int connections = 2;  // per node, one thread each
+  int connections = 2;  // per writing node, one thread each
+  // Write through the first `writers` nodes only (0: all); the others are
+  // only watched, which measures one writer replicating to its peers.
+  size_t writers = 0;
   std::string collection = "load";
   double quiesce_timeout_s = 30;
   int timeout_ms = 5000;  // per request, and for the first answers

@@ -97,11 +97,10 @@ class LoadRun {
   }
 
   void StartWorkers() {
-    const size_t count =
-        options_.nodes.size() * static_cast<size_t>(options_.connections);
+    const size_t count = options_.writers * static_cast<size_t>(options_.connections);
     for (size_t i = 0; i < count; ++i) {
       WorkerSetup setup;
-      setup.node = i % options_.nodes.size();
+      setup.node = i % options_.writers;
       setup.rate = options_.rate / static_cast<double>(count);
       setup.phase = static_cast<double>(i) / static_cast<double>(count);
       setup.seed = (0x9e3779b97f4a7c15ULL * (i + 1)) ^ static_cast<uint64_t>(NowUs());
@@ -113,7 +112,7 @@ class LoadRun {
     fmt::print(stderr,
                "sync-loadgen: {} node(s) x {} connection(s), {}, {} keys ({}), "
                "{}-byte values, {:.0f}s{}\n",
-               options_.nodes.size(), options_.connections,
+               options_.writers, options_.connections,
                options_.rate > 0 ? fmt::format("{:.0f} writes/s open loop", options_.rate)
                                  : "closed loop (max rate)",
                options_.keys,
