@@ -6,6 +6,8 @@
 #include <cmath>
 #include <fstream>
 
+#include "../common/json_writer.h"
+
 namespace datasync {
 namespace {
 
@@ -19,35 +21,7 @@ std::string Ms(uint64_t us) {
   return fmt::format("{:.2f}ms", us / 1e3);
 }
 
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
+std::string JsonString(const std::string& s) { return JsonQuoted(s); }
 
 // Finite numbers only: JSON has no NaN or infinity.
 std::string JsonNumber(double v) {

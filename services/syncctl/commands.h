@@ -7,7 +7,7 @@
 
 #include "datasync/client.h"
 #include "datasync/messages.h"
-#include "json_writer.h"
+#include "../common/json_writer.h"
 
 namespace datasync {
 

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "datasync/messages.h"
-#include "json_writer.h"
+#include "../common/json_writer.h"
 
 namespace datasync {
 

@@ -1,4 +1,4 @@
-// JsonWriter: builds one JSON document for syncctl --json output.
+// JsonWriter: builds one JSON document (syncctl --json, sync-loadgen reports).
 //
 // Values from the store are bytes, not text: String() always produces valid
 // JSON (invalid UTF-8 is replaced by U+FFFD), and Bytes() writes a field as
@@ -37,13 +37,15 @@ class JsonWriter {
   void BeforeValue();
   void Open(Scope scope, char bracket);
   void Close(Scope scope, char bracket);
-  void AppendQuoted(std::string_view text);
 
   std::string out_;
   std::vector<Scope> scopes_;
   bool first_in_scope_ = true;
   bool after_key_ = false;
 };
+
+// `text` as a quoted JSON string; invalid UTF-8 becomes U+FFFD.
+std::string JsonQuoted(std::string_view text);
 
 // True when `bytes` is well-formed UTF-8 (no overlong forms, no surrogates,
 // nothing above U+10FFFF).

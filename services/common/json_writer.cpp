@@ -116,7 +116,7 @@ JsonWriter& JsonWriter::Key(std::string_view key) {
   SYNC_CHECK(!scopes_.empty() && scopes_.back() == Scope::kObject && !after_key_);
   if (!first_in_scope_) out_ += ',';
   first_in_scope_ = false;
-  AppendQuoted(key);
+  out_ += JsonQuoted(key);
   out_ += ':';
   after_key_ = true;
   return *this;
@@ -124,7 +124,7 @@ JsonWriter& JsonWriter::Key(std::string_view key) {
 
 JsonWriter& JsonWriter::String(std::string_view text) {
   BeforeValue();
-  AppendQuoted(text);
+  out_ += JsonQuoted(text);
   return *this;
 }
 
@@ -156,54 +156,55 @@ const std::string& JsonWriter::str() const {
   return out_;
 }
 
-void JsonWriter::AppendQuoted(std::string_view text) {
-  out_ += '"';
+std::string JsonQuoted(std::string_view text) {
+  std::string out = "\"";
   for (size_t i = 0; i < text.size();) {
     size_t n = Utf8SequenceLength(text, i);
     if (n == 0) {
-      out_ += "\\ufffd";
+      out += "\\ufffd";
       ++i;
       continue;
     }
     if (n > 1) {
-      out_.append(text.substr(i, n));
+      out.append(text.substr(i, n));
       i += n;
       continue;
     }
     char c = text[i++];
     switch (c) {
       case '"':
-        out_ += "\\\"";
+        out += "\\\"";
         break;
       case '\\':
-        out_ += "\\\\";
+        out += "\\\\";
         break;
       case '\n':
-        out_ += "\\n";
+        out += "\\n";
         break;
       case '\r':
-        out_ += "\\r";
+        out += "\\r";
         break;
       case '\t':
-        out_ += "\\t";
+        out += "\\t";
         break;
       case '\b':
-        out_ += "\\b";
+        out += "\\b";
         break;
       case '\f':
-        out_ += "\\f";
+        out += "\\f";
         break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
           char escaped[7];
           std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-          out_ += escaped;
+          out += escaped;
         } else {
-          out_ += c;
+          out += c;
         }
     }
   }
-  out_ += '"';
+  out += '"';
+  return out;
 }
 
 }  // namespace datasync
