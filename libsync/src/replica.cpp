@@ -113,17 +113,21 @@ void Replica::LocalWrite(ClientToken token, const std::string& collection,
   r.seq = ++own_seq_;
   vv_.Set(options_.node_id, own_seq_);
 
-  Entry& e = index_[RecordKey(collection, key)];
-  RecordWrite w{r, std::nullopt};
-  if (!e.version.empty()) w.replaces = OriginSeq{e.version.origin, e.seq};
-  if (e.deleted) --tombstones_;
-  if (r.deleted) ++tombstones_;
-  e = Entry{r.version, r.seq, r.deleted};
-
   ++counters_.local_writes;
   meta_dirty_ = true;
   out_.replies.push_back(Reply{token, Status::Ok(), r.version, r.seq});
   unpublished_.push_back(r);
+  Install(&index_[RecordKey(collection, key)], std::move(r));
+}
+
+void Replica::Install(Entry* current, Record record) {
+  RecordWrite w{std::move(record), std::nullopt};
+  if (!current->version.empty()) {
+    w.replaces = OriginSeq{current->version.origin, current->seq};
+  }
+  if (current->deleted) --tombstones_;
+  if (w.record.deleted) ++tombstones_;
+  *current = Entry{w.record.version, w.record.seq, w.record.deleted};
   out_.batch.writes.push_back(std::move(w));
 }
 
@@ -154,13 +158,8 @@ bool Replica::ApplyRemote(Record record, uint64_t now_ms) {
     ++counters_.remote_superseded;
     return false;
   }
-  RecordWrite w{std::move(record), std::nullopt};
-  if (!e.version.empty()) w.replaces = OriginSeq{e.version.origin, e.seq};
-  if (e.deleted) --tombstones_;
-  if (w.record.deleted) ++tombstones_;
-  e = Entry{w.record.version, w.record.seq, w.record.deleted};
   ++counters_.remote_applied;
-  out_.batch.writes.push_back(std::move(w));
+  Install(&e, std::move(record));
   return true;
 }
 

@@ -181,6 +181,9 @@ class Replica {
   void LocalWrite(ClientToken token, const std::string& collection,
                   const std::string& key, const std::string* value, uint64_t now_ms);
   bool Wins(const Version& incoming, const Version& current) const;
+  // Makes `record` the current version of its key (`current` is its index
+  // entry) and adds the store write that replaces the old one.
+  void Install(Entry* current, Record record);
   // Merges one remote record; true when it replaced our version.
   bool ApplyRemote(Record record, uint64_t now_ms);
   // Records that (origin, seq) is applied or superseded here.
