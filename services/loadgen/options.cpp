@@ -45,6 +45,10 @@ void AddRunOptions(CLI::App& app, LoadOptions& o) {
                  "write through the first N nodes only (0: all); the rest are watched")
       ->check(CLI::Range(size_t{0}, size_t{64}))
       ->capture_default_str();
+  app.add_option("--batch", o.batch,
+                 "writes per request (above 1: one all-or-nothing batch request)")
+      ->check(CLI::Range(size_t{1}, size_t{10000}))
+      ->capture_default_str();
   app.add_option("--report", o.report_path, "write the JSON report to FILE");
   app.add_option("--quiesce-timeout", o.quiesce_timeout_s,
                  "seconds to wait for equal, stable digests after writing")

@@ -29,6 +29,9 @@ struct LoadOptions {
   // Write through the first `writers` nodes only (0: all); the others are
   // only watched, which measures one writer replicating to its peers.
   size_t writers = 0;
+  // Writes per request (a kWriteBatch when above 1): a bulk writer's way to
+  // spend one round trip and one commit on many records.
+  size_t batch = 1;
   std::string collection = "load";
   double quiesce_timeout_s = 30;
   int timeout_ms = 5000;  // per request, and for the first answers

@@ -71,8 +71,9 @@ class Worker {
   struct InFlight {
     int64_t start_us = 0;  // latency is measured from here
     int64_t sent_us = 0;   // the timeout from here
-    uint64_t key = 0;
+    uint64_t key = 0;  // the last written, the one sampled
     bool sampled = false;
+    uint32_t writes = 1;
   };
 
   // One status round trip: the connection is up and the node answers.
@@ -84,11 +85,13 @@ class Worker {
   void ReceiveAndHandle(NodeClient& client, int timeout_ms);
   // False when the request could not be queued (counted as a failed write).
   bool SendOne(NodeClient& client, int64_t start_us);
+  // The next write of the workload; `key` is its key's number.
+  ClientWrite NextWrite(uint64_t* key);
   void Handle(std::vector<ClientReply>& replies);
   // Counts writes unanswered for longer than timeout_ms as failed; at most
   // every 100 ms, as it walks every write in flight.
   void ExpireTimedOut(bool force = false);
-  void Fail(const std::string& error);
+  void Fail(const std::string& error, uint64_t writes = 1);
 
   WorkerSetup setup_;
   const LoadOptions& options_;

@@ -97,6 +97,35 @@ TEST(LoadgenTest, ThreeNodeClusterConvergesAndReports) {
   EXPECT_GE(ProgressLines(run.err), 2u) << run.err;
 }
 
+TEST(LoadgenTest, BatchedWritesCountEveryRecordAndConverge) {
+  const std::vector<std::string> ids = {"a", "b"};
+  Cluster cluster;
+  ASSERT_TRUE(cluster.StartCoordinator());
+  for (const auto& id : ids) ASSERT_TRUE(cluster.AddAndStartNode({.id = id}));
+  for (const auto& id : ids)
+    ASSERT_TRUE(WaitPeersConnected(cluster, id, Others(ids, id)));
+  LoadgenRun run = RunLoadgen(
+      cluster, {"--nodes", NodesArg(cluster, ids), "--writers", "1", "--batch", "100",
+                "--rate", "20000", "--duration", "2", "--keys", "50000",
+                "--quiesce-timeout", "30"});
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString() << "\n" << run.err;
+  ASSERT_TRUE(run.report) << run.report_error;
+  const JsonValue& r = *run.report;
+  EXPECT_TRUE(r["converged"].boolean()) << run.err;
+  const uint64_t writes = r["writes"].AsUint().value_or(0);
+  EXPECT_GT(writes, 20000u);
+  EXPECT_EQ(writes % 100, 0u) << "whole batches only";
+  EXPECT_EQ(r["errors"].AsUint(), std::optional<uint64_t>(0));
+  EXPECT_GT(r["replication_samples"].AsUint().value_or(0), 10u);
+  // Each of a's writes (the load and the preflight's probes) reached the
+  // peer once: none lost, none applied twice.
+  const uint64_t written = cluster.Counter("a", "local_writes").value_or(0);
+  EXPECT_GE(written, writes);
+  EXPECT_EQ(cluster.Counter("b", "remote_applied").value_or(0) +
+                cluster.Counter("b", "remote_superseded").value_or(0),
+            written);
+}
+
 TEST(LoadgenTest, UnconnectedNodesAreReportedAsNotConverged) {
   Cluster cluster;
   // No coordinator and no peers: neither node ever hears of the other.
