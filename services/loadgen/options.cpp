@@ -65,6 +65,9 @@ void AddRunOptions(CLI::App& app, LoadOptions& o) {
       ->capture_default_str();
   app.add_flag("!--no-watch", o.watch,
                "do not follow the change feeds (no replication latency)");
+  app.add_flag("--check-acked", o.check_acked,
+               "at the end, check that every node holds every acknowledged write "
+               "(or a newer one); needs --delete-share 0");
 }
 
 }  // namespace
@@ -99,6 +102,10 @@ std::optional<LoadOptions> ParseLoadOptions(int argc, char** argv, int* exit_cod
   if (o.writers == 0) o.writers = o.nodes.size();
   if (distribution == "zipfian" && o.keys > 100'000'000) {
     problem = "--keys: at most 100000000 with --distribution zipfian";
+  }
+  if (o.check_acked && o.delete_share > 0) {
+    problem =
+        "--check-acked: a read cannot tell a tombstone's version; use --delete-share 0";
   }
   if (!IsValidCollection(o.collection)) problem = "--collection: 1..255 bytes, no NUL";
   if (!problem.empty()) {
