@@ -6,6 +6,7 @@
 // node converges and holds every acknowledged write.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <memory>
 
 #include "scenario.h"
@@ -96,6 +97,12 @@ TEST(PartitionTest, BothSidesWriteThroughACutAndConvergeAfterHealing) {
   EXPECT_LT(*b_sees_a + 1000, *a_own) << StatusDump(cluster, kNodes);
   EXPECT_LT(*a_sees_b + 1000, *b_own) << StatusDump(cluster, kNodes);
   EXPECT_TRUE(WaitPeerState(cluster, "c", "b", true));
+  std::printf(
+      "[partition] during the cut: a wrote up to seq %llu, b holds a's up to %llu; "
+      "b wrote up to %llu, a holds b's up to %llu\n",
+      static_cast<unsigned long long>(*a_own), static_cast<unsigned long long>(*b_sees_a),
+      static_cast<unsigned long long>(*b_own),
+      static_cast<unsigned long long>(*a_sees_b));
 
   ASSERT_TRUE(lab->Heal("a"));
   ASSERT_TRUE(WaitPeerState(cluster, "b", "a", true));

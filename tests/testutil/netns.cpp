@@ -139,7 +139,6 @@ AssertionResult NetLab::AddMember(const std::string& id, int index) {
       {"-n", hub_, "link", "set", m.hub_port, "up"},
       {"-n", m.ns, "addr", "add", m.data_address + "/24", "dev", "data"},
       {"-n", m.ns, "link", "set", "data", "up"},
-      // Deleting m.ns deletes this pair, root end included.
       {"link", "add", root_end, "type", "veth", "peer", "name", "client", "netns", m.ns},
       {"addr", "add", root_address + "/30", "dev", root_end},
       {"link", "set", root_end, "up"},
@@ -148,12 +147,20 @@ AssertionResult NetLab::AddMember(const std::string& id, int index) {
   };
   for (const auto& step : steps) {
     if (auto done = Ip(step); !done) return done;
+    if (step[0] == "link" && step[1] == "add") root_links_.push_back(root_end);
   }
   members_[id] = m;
   return AssertionSuccess();
 }
 
 NetLab::~NetLab() {
+  // The kernel destroys a deleted namespace's links in the background;
+  // the ends in the test's namespace are deleted here and now.
+  for (const auto& link : root_links_) {
+    if (auto deleted = Ip({"link", "del", link}); !deleted) {
+      std::fprintf(stderr, "[netlab] %s\n", deleted.message());
+    }
+  }
   for (auto it = namespaces_.rbegin(); it != namespaces_.rend(); ++it) {
     if (auto deleted = Ip({"netns", "del", *it}); !deleted) {
       std::fprintf(stderr, "[netlab] %s\n", deleted.message());

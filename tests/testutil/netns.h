@@ -70,6 +70,7 @@ class NetLab {
   std::string prefix_;  // "dsit<pid>": every name of this lab starts so
   std::string hub_;
   std::vector<std::string> namespaces_;  // created so far, deleted at the end
+  std::vector<std::string> root_links_;  // idem, in the test's namespace
   std::map<std::string, Member> members_;
   int runs_ = 0;
 };
