@@ -29,7 +29,8 @@ uint64_t CheckNode(const std::string& endpoint, const std::string& collection,
     return 0;
   }
   uint64_t lost = 0;
-  std::unordered_map<uint64_t, std::pair<uint64_t, Version>> in_flight;  // id -> key
+  // request id -> (key index, the version acknowledged for it)
+  std::unordered_map<uint64_t, std::pair<uint64_t, Version>> in_flight;
   auto next = acked.begin();
   int64_t last_reply_us = NowUs();
   while (next != acked.end() || !in_flight.empty()) {
