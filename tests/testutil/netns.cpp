@@ -111,6 +111,9 @@ std::unique_ptr<NetLab> NetLab::Create(const std::vector<std::string>& ids,
   AssertionResult ok =
       lab->Ip({"-n", lab->hub_, "link", "add", kBridge, "type", "bridge"});
   if (ok) ok = lab->Ip({"-n", lab->hub_, "link", "set", kBridge, "up"});
+  if (ok) {
+    ok = lab->Ip({"-n", lab->hub_, "addr", "add", hub_address() + "/24", "dev", kBridge});
+  }
   for (size_t i = 0; ok && i < ids.size(); ++i) {
     ok = lab->AddMember(ids[i], static_cast<int>(i));
   }
@@ -179,6 +182,10 @@ const NetLab::Member& NetLab::Get(const std::string& id) const {
 
 std::vector<std::string> NetLab::Launcher(const std::string& id) const {
   return {ip_, "netns", "exec", Get(id).ns};
+}
+
+std::vector<std::string> NetLab::HubLauncher() const {
+  return {ip_, "netns", "exec", hub_};
 }
 
 const std::string& NetLab::client_address(const std::string& id) const {

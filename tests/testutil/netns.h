@@ -46,6 +46,12 @@ class NetLab {
   // `id`'s address on the data bridge, reachable only from other nodes.
   const std::string& data_address(const std::string& id) const;
 
+  // The hub namespace, whose bridge has an address of its own: a process
+  // run there (a coordinator) is reachable from every node over its data
+  // link, and is cut off from a node with it.
+  std::vector<std::string> HubLauncher() const;
+  static std::string hub_address() { return "10.77.0.254"; }
+
   // Takes `id`'s data link down at the hub (as if its cable were pulled
   // from the switch) / brings it back up.
   ::testing::AssertionResult Cut(const std::string& id);
