@@ -78,13 +78,15 @@ AssertionResult NetLab::Ip(const std::vector<std::string>& args) {
 }
 
 std::unique_ptr<NetLab> NetLab::Create(const std::vector<std::string>& ids,
-                                       std::string* why) {
+                                       std::string* why, bool* unsupported) {
+  *unsupported = true;
   std::string ip = FindIp();
   if (ip.empty()) {
     *why = "no `ip` command (Debian package iproute2): cannot build network namespaces";
     return nullptr;
   }
   if (ids.empty() || ids.size() > kMaxMembers) {
+    *unsupported = false;
     *why = "NetLab takes 1 to 4 members";
     return nullptr;
   }
@@ -108,6 +110,7 @@ std::unique_ptr<NetLab> NetLab::Create(const std::vector<std::string>& ids,
     return nullptr;
   }
   lab->namespaces_.push_back(lab->hub_);
+  *unsupported = false;
   AssertionResult ok =
       lab->Ip({"-n", lab->hub_, "link", "add", kBridge, "type", "bridge"});
   if (ok) ok = lab->Ip({"-n", lab->hub_, "link", "set", kBridge, "up"});

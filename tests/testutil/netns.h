@@ -31,10 +31,12 @@ namespace datasync::testutil {
 
 class NetLab {
  public:
-  // Builds the namespaces and links for `ids`. Returns null with *why set
-  // when this machine cannot (no `ip`, no privilege): callers skip.
+  // Builds the namespaces and links for `ids` (at most 4). Returns null
+  // with *why set when it cannot, and *unsupported true when that is
+  // because this machine lacks the means (no `ip`, no privilege: callers
+  // skip), false when building failed (callers fail).
   static std::unique_ptr<NetLab> Create(const std::vector<std::string>& ids,
-                                        std::string* why);
+                                        std::string* why, bool* unsupported);
   ~NetLab();
   NetLab(const NetLab&) = delete;
   NetLab& operator=(const NetLab&) = delete;
