@@ -69,6 +69,9 @@ void AddRunOptions(CLI::App& app, LoadOptions& o) {
       ->capture_default_str();
   app.add_flag("!--no-watch", o.watch,
                "do not follow the change feeds (no replication latency)");
+  app.add_flag("--check-acked", o.check_acked,
+               "at the end, check that every node holds every acknowledged write "
+               "(or a newer one); needs --delete-share 0");
 }
 
 }  // namespace
@@ -103,6 +106,13 @@ std::optional<LoadOptions> ParseLoadOptions(int argc, char** argv, int* exit_cod
   if (o.writers == 0) o.writers = o.nodes.size();
   if (distribution == "zipfian" && o.keys > 100'000'000) {
     problem = "--keys: at most 100000000 with --distribution zipfian";
+  }
+  if (o.check_acked && o.delete_share > 0) {
+    problem =
+        "--check-acked: a read cannot tell a tombstone's version; use --delete-share 0";
+  }
+  if (o.check_acked && o.batch > 1) {
+    problem = "--check-acked: a batch's reply names only its last write; use --batch 1";
   }
   if (!IsValidCollection(o.collection)) problem = "--collection: 1..255 bytes, no NUL";
   if (!problem.empty()) {

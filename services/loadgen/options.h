@@ -43,6 +43,9 @@ struct LoadOptions {
   // write up to 20,000 writes/s, else 1 in 16.
   uint32_t sample_every = 0;
   bool watch = true;  // --no-watch: no replication latency
+  // After the run, read back every acknowledged key from every node
+  // (acked_check.h). Puts only: a read cannot tell a tombstone's version.
+  bool check_acked = false;
 
   int EffectiveMaxOutstanding() const {
     if (max_outstanding > 0) return max_outstanding;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "acked_check.h"
 #include "convergence.h"
 #include "datasync/status.h"
 #include "histogram.h"
@@ -39,10 +40,13 @@ struct RunReport {
   uint32_t sample_every = 1;
   int64_t replication_unobserved = 0;  // tracked, never seen everywhere
   ConvergenceResult convergence;
+  AckedCheckResult acked_check;
   std::vector<std::string> warnings;
 
   double throughput() const { return duration_s > 0 ? writes / duration_s : 0; }
-  bool ok() const { return convergence.converged && errors == 0; }
+  bool ok() const {
+    return convergence.converged && errors == 0 && (!acked_check.ran || acked_check.ok());
+  }
 };
 
 std::string FormatProgress(const ProgressLine& line);

@@ -58,6 +58,7 @@ class LoadRun {
       report_.convergence = AwaitConvergence(
           options_.nodes, options_.collection, options_.timeout_ms,
           options_.quiesce_timeout_s, [] { return g_signals.load() >= 2; });
+      if (options_.check_acked) CheckAckedWrites();
     } else {
       report_.convergence.digests.resize(options_.nodes.size());
       report_.convergence.errors.assign(options_.nodes.size(), "interrupted");
@@ -196,6 +197,13 @@ class LoadRun {
       report_.ack.Merge(stats.total);
       if (!stats.last_error.empty()) report_.last_error = stats.last_error;
     }
+  }
+
+  void CheckAckedWrites() {
+    AckedVersions acked;
+    for (auto& worker : workers_) MergeAcked(&acked, worker->acked());
+    report_.acked_check =
+        CheckAcked(options_.nodes, options_.collection, acked, options_.timeout_ms);
   }
 
   void FinishWatchers() {

@@ -192,6 +192,9 @@ void Worker::Handle(std::vector<ClientReply>& replies) {
     // Every write of a batch waited as long as the batch.
     batch_latencies_.insert(batch_latencies_.end(), w.writes,
                             static_cast<uint64_t>(std::max<int64_t>(0, now - w.start_us)));
+    if (options_.check_acked && !reply.records.empty()) {
+      NoteAcked(&acked_, w.key, reply.records.front().version);
+    }
     if (!w.sampled) continue;
     if (reply.records.empty()) {
       setup_.tracker->Abandon(w.key);  // a node that does not say the version

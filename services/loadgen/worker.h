@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "acked_check.h"
 #include "datasync/client.h"
 #include "histogram.h"
 #include "key_chooser.h"
@@ -66,6 +67,8 @@ class Worker {
   bool ready() const { return ready_.load(); }
   WorkerStats& stats() { return stats_; }
   size_t node() const { return setup_.node; }
+  // With --check-acked, once Run() has returned.
+  const AckedVersions& acked() const { return acked_; }
 
  private:
   struct InFlight {
@@ -105,6 +108,7 @@ class Worker {
   std::vector<uint64_t> batch_latencies_;
   std::atomic<bool> ready_{false};
   WorkerStats stats_;
+  AckedVersions acked_;
 };
 
 }  // namespace datasync

@@ -177,7 +177,12 @@ std::optional<ExitStatus> Cluster::WaitCoordinator(milliseconds timeout) {
 
 void Cluster::AddNode(NodeOptions options) {
   auto node = std::make_unique<Node>();
-  node->endpoints = {FreeTcpEndpoint(), FreeTcpEndpoint(), FreeTcpEndpoint()};
+  auto endpoint = [](const std::string& host) {
+    return host.empty() ? FreeTcpEndpoint()
+                        : "tcp://" + host + ":" + std::to_string(PickFreePort());
+  };
+  node->endpoints = {endpoint(options.api_host), endpoint(options.data_host),
+                     endpoint(options.data_host)};
   node->config_path = dir_ + "/" + options.id + ".yaml";
   std::string id = options.id;
   node->options = std::move(options);
@@ -230,8 +235,16 @@ AssertionResult Cluster::StartNode(const std::string& id) {
   std::string log = dir_ + "/logs/" + id + "." + std::to_string(++node.starts);
   std::string error;
   node.process.reset();
-  node.process = Process::Spawn(
-      ServiceSpawn("sync-node", {"--config", node.config_path}, log), &error);
+  SpawnOptions spawn = ServiceSpawn("sync-node", {"--config", node.config_path}, log);
+  if (!node.options.launcher.empty()) {
+    std::vector<std::string> args(node.options.launcher.begin() + 1,
+                                  node.options.launcher.end());
+    args.push_back(spawn.binary);
+    args.insert(args.end(), spawn.args.begin(), spawn.args.end());
+    spawn.binary = node.options.launcher.front();
+    spawn.args = std::move(args);
+  }
+  node.process = Process::Spawn(spawn, &error);
   if (!node.process) return AssertionFailure() << error;
   return WaitNodeAnswers(id, kStartTimeout);
 }

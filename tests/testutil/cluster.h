@@ -57,6 +57,12 @@ struct NodeOptions {
   uint64_t max_message_bytes = 0;  // 0: the node's default
   std::string log_level = "info";
   std::string extra_yaml{};  // appended verbatim to the config file
+  // Run the node under this command prefix (NetLab::Launcher: inside a
+  // network namespace) and bind its api on api_host, its pub and sync on
+  // data_host, instead of 127.0.0.1.
+  std::vector<std::string> launcher{};
+  std::string api_host{};
+  std::string data_host{};
 };
 
 struct NodeAddresses {
