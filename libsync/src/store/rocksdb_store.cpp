@@ -9,7 +9,9 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "datasync/durable_store.h"
@@ -31,6 +33,8 @@ constexpr char kMetaCf[] = "meta";
 constexpr char kFormatKey[] = "format";
 constexpr char kFormatValue[] = "datasync-rocksdb-1";
 constexpr char kAuxPrefix[] = "aux/";
+// How often a store stopped by a write error (a full disk) tries to resume.
+constexpr auto kResumeInterval = std::chrono::milliseconds(200);
 
 // The smallest string greater than every string starting with `prefix`, or
 // "" when there is none (all 0xff).
@@ -75,6 +79,8 @@ class RocksDbStore : public Store {
   // Records with start <= RecordKey < limit (no limit when empty).
   Status ScanRange(const std::string& start, const std::string& limit,
                    const std::function<bool(const Record&)>& fn) const;
+  // Ok when writes may be tried; else why not (yet).
+  Status ResumeAfterFailure();
 
   std::shared_ptr<RocksDb> db_;
   rocksdb::WriteOptions write_options_;
@@ -82,12 +88,33 @@ class RocksDbStore : public Store {
   // capacity saves an allocation per record.
   rocksdb::WriteBatch wb_;
   std::string rkey_buf_, value_buf_, index_buf_;
+  // Set by a failed write: RocksDB then refuses every write until resumed.
+  std::optional<Status> write_failure_;
+  std::chrono::steady_clock::time_point next_resume_{};
 };
+
+Status RocksDbStore::ResumeAfterFailure() {
+  if (!write_failure_) return Status::Ok();
+  // Resuming flushes the memtables to table files and starts a new WAL: it
+  // fails, having written nothing that counts, while the disk is still
+  // full, so it is tried now and then rather than at every commit.
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_resume_) return *write_failure_;
+  next_resume_ = now + kResumeInterval;
+  rocksdb::Status s = db_->db->Resume();
+  if (!s.ok()) {
+    write_failure_ = FromRocks(s, db_->dir + ": store stopped by a write error");
+    return *write_failure_;
+  }
+  write_failure_.reset();
+  return Status::Ok();
+}
 
 Status RocksDbStore::Commit(const WriteBatch& batch) {
   for (const RecordWrite& w : batch.writes) {
     if (Status s = ValidateRecord(w.record); !s.ok()) return s;
   }
+  if (Status resumed = ResumeAfterFailure(); !resumed.ok()) return resumed;
   wb_.Clear();
   rocksdb::Status s;
   for (const RecordWrite& w : batch.writes) {
@@ -113,7 +140,12 @@ Status RocksDbStore::Commit(const WriteBatch& batch) {
     if (s.ok()) s = wb_.Put(db_->meta, kAuxPrefix + name, value);
   }
   if (s.ok()) s = db_->db->Write(write_options_, &wb_);
-  if (!s.ok()) return FromRocks(s, db_->dir + ": commit");
+  if (!s.ok()) {
+    // Resuming a store that is not stopped is a no-op: no need to tell.
+    write_failure_ = FromRocks(s, db_->dir + ": commit");
+    next_resume_ = std::chrono::steady_clock::now() + kResumeInterval;
+    return *write_failure_;
+  }
   return Status::Ok();
 }
 
