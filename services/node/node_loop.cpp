@@ -44,7 +44,10 @@ uint64_t NodeLoop::ReplicaNowMs() {
 }
 
 NodeLoop::NodeLoop(NodeConfig config, std::unique_ptr<Store> store)
-    : config_(std::move(config)), store_(std::move(store)), context_(1) {}
+    : config_(std::move(config)),
+      store_(std::move(store)),
+      context_(1),
+      watchers_(config_.max_watch_bytes) {}
 
 NodeLoop::~NodeLoop() = default;
 

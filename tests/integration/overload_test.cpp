@@ -107,13 +107,15 @@ TEST(OverloadTest, ClientsFasterThanCommitsGetBusyRepliesAndMemoryLevelsOff) {
 
 TEST(OverloadTest, StoppedPeerAndWatcherDoNotGrowThePublisher) {
   Cluster cluster;
-  // Small high-water marks reach their plateau within the test.
+  // Bounds small enough to be reached within the test: 1000 messages to
+  // the stopped peer, 8 MiB to the stopped watcher.
   for (const std::string id : {"a", "b"}) {
     cluster.AddNode({.id = id,
                      .use_coordinator = false,
                      .static_peers = {id == "a" ? "b" : "a"},
                      .sndhwm = 1000,
-                     .rcvhwm = 1000});
+                     .rcvhwm = 1000,
+                     .extra_yaml = "limits:\n  max_watch_bytes: 8388608\n"});
   }
   ASSERT_TRUE(cluster.StartNode("a"));
   ASSERT_TRUE(cluster.StartNode("b"));

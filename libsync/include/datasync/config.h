@@ -74,6 +74,10 @@ struct NodeConfig {
   size_t group_commit_max = 4096;
   // Client requests queued before the node answers kBusy.
   size_t max_pending_requests = 100000;
+  // Bytes of changes sent to one watcher between two renewals of its watch;
+  // beyond, its replies are dropped (counted). Bounds the memory a watcher
+  // that stopped reading holds in the node's queues.
+  size_t max_watch_bytes = 128 << 20;
   // ZeroMQ high-water marks (messages) of the node's sockets; 0 is unlimited.
   int sndhwm = 100000;
   int rcvhwm = 100000;

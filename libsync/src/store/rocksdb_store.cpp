@@ -6,9 +6,11 @@
 // three families is all or nothing after kill -9. Writes are blind: the
 // caller names the index entry each record replaces.
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <cstdarg>
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -219,6 +221,17 @@ Result<StoreCounts> RocksDbStore::Counts() const {
   return counts;
 }
 
+Status OpenError(const std::string& dir, const rocksdb::Status& s) {
+  const std::string text = s.ToString();
+  if (text.find("lock hold by current process") != std::string::npos ||
+      text.find("While lock file") != std::string::npos) {
+    return Status::IoError("rocksdb store " + dir +
+                           " is locked: open in another process or store (" + text + ")");
+  }
+  if (s.IsCorruption()) return FromRocks(s, "damaged rocksdb store " + dir);
+  return FromRocks(s, "cannot open rocksdb store " + dir);
+}
+
 bool LooksLikeRocksDbFile(const std::string& name) {
   return name.starts_with("MANIFEST-") || name.starts_with("OPTIONS-") ||
          name.ends_with(".sst") || name.ends_with(".log") || name == "IDENTITY";
@@ -242,7 +255,7 @@ Status CheckColumnFamilies(const std::string& dir) {
   std::vector<std::string> names;
   rocksdb::Status s =
       rocksdb::DB::ListColumnFamilies(RocksDbTunedDbOptions(), dir, &names);
-  if (!s.ok()) return FromRocks(s, "cannot open rocksdb store " + dir);
+  if (!s.ok()) return OpenError(dir, s);
   const std::set<std::string> got(names.begin(), names.end());
   const std::set<std::string> want = {rocksdb::kDefaultColumnFamilyName, kRecordsCf,
                                       kByOriginCf, kMetaCf};
@@ -280,32 +293,57 @@ Status CheckFormat(const RocksDb& db) {
   return Status::Ok();
 }
 
+std::vector<rocksdb::ColumnFamilyDescriptor> Families() {
+  return {{rocksdb::kDefaultColumnFamilyName, RocksDbTunedCfOptions(4 << 20, false)},
+          {kRecordsCf, RocksDbTunedCfOptions(64 << 20, true)},
+          {kByOriginCf, RocksDbIndexCfOptions()},
+          {kMetaCf, RocksDbTunedCfOptions(4 << 20, true)}};
+}
+
+// The checking open writes nothing, not even its LOG.
+class NoLogger : public rocksdb::Logger {
+ public:
+  using rocksdb::Logger::Logv;
+  void Logv(const char* /*format*/, va_list /*ap*/) override {}
+};
+
+// Checks an existing store without writing to it: a read-only open reads
+// the MANIFEST and opens every table file, and VerifyChecksum reads each
+// whole. A read-write open would first write a new MANIFEST and OPTIONS
+// file and retire the old ones: a damaged store would not be left as it
+// was found.
+Status VerifyWithoutWriting(const std::string& dir) {
+  // A store that another process has open is reported as locked, rather
+  // than as damaged by whatever that process is writing meanwhile.
+  rocksdb::Env* env = rocksdb::Env::Default();
+  rocksdb::FileLock* lock = nullptr;
+  rocksdb::Status s = env->LockFile(dir + "/LOCK", &lock);
+  if (!s.ok()) return OpenError(dir, s);
+  if (s = env->UnlockFile(lock); !s.ok()) return OpenError(dir, s);
+  rocksdb::DBOptions options = RocksDbTunedDbOptions();
+  options.info_log = std::make_shared<NoLogger>();
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  s = rocksdb::DB::OpenForReadOnly(options, dir, Families(), &handles, &db);
+  if (!s.ok()) return OpenError(dir, s);
+  s = db->VerifyChecksum();
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  delete db;
+  if (!s.ok()) return OpenError(dir, s);
+  return Status::Ok();
+}
+
 Result<std::shared_ptr<RocksDb>> OpenDb(const std::string& dir, bool exists) {
   rocksdb::DBOptions db_options = RocksDbTunedDbOptions();
   db_options.create_if_missing = !exists;
   db_options.create_missing_column_families = !exists;
-  // Until checksums are verified, write no more than Open must (a new
-  // MANIFEST, OPTIONS, LOG): the recovered WAL stays as it is. Compaction
-  // may start, but it cannot lose data: a damaged input fails it.
+  // The recovered WAL stays as it is until the first flush.
   db_options.avoid_flush_during_recovery = true;
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, RocksDbTunedCfOptions(4 << 20, false)},
-      {kRecordsCf, RocksDbTunedCfOptions(64 << 20, true)},
-      {kByOriginCf, RocksDbIndexCfOptions()},
-      {kMetaCf, RocksDbTunedCfOptions(4 << 20, true)}};
   auto db = std::make_shared<RocksDb>();
   db->dir = dir;
-  rocksdb::Status s = rocksdb::DB::Open(db_options, dir, families, &db->handles, &db->db);
-  if (!s.ok()) {
-    const std::string text = s.ToString();
-    if (text.find("lock hold by current process") != std::string::npos ||
-        text.find("While lock file") != std::string::npos) {
-      return Status::IoError("rocksdb store " + dir +
-                             " is locked: open in another process or store (" + text +
-                             ")");
-    }
-    return FromRocks(s, "cannot open rocksdb store " + dir);
-  }
+  rocksdb::Status s =
+      rocksdb::DB::Open(db_options, dir, Families(), &db->handles, &db->db);
+  if (!s.ok()) return OpenError(dir, s);
   db->records = db->handles[1];
   db->by_origin = db->handles[2];
   db->meta = db->handles[3];
@@ -326,15 +364,14 @@ Result<std::unique_ptr<Store>> OpenChecked(const std::string& dir,
     if (ec) {
       return Status::IoError("cannot create rocksdb store " + dir + ": " + ec.message());
     }
-  } else if (Status s = CheckColumnFamilies(dir); !s.ok()) {
-    return s;
+  } else {
+    if (Status s = CheckColumnFamilies(dir); !s.ok()) return s;
+    // Every table file is read whole now: a damaged block is refused at
+    // start rather than met by a read in the middle of serving.
+    if (Status s = VerifyWithoutWriting(dir); !s.ok()) return s;
   }
   auto db = OpenDb(dir, exists);
   if (!db.ok()) return db.status();
-  // Reads every table file whole: a damaged block is refused now rather
-  // than met by a read in the middle of serving.
-  rocksdb::Status rs = (*db)->db->VerifyChecksum();
-  if (!rs.ok()) return FromRocks(rs, "damaged rocksdb store " + dir);
   if (Status s = CheckFormat(**db); !s.ok()) return s;
   return std::unique_ptr<Store>(new RocksDbStore(std::move(*db), options));
 }
