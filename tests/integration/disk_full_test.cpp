@@ -21,7 +21,9 @@ constexpr size_t kValueBytes = 4096;
 
 // Puts `count` fresh keys "<tag>-<i>" (values name the key, padded).
 PutResult PutFresh(const Cluster& cluster, const std::string& tag, uint64_t count) {
-  PutLoad load{.endpoint = cluster.api("a"), .count = count};
+  PutLoad load;
+  load.endpoint = cluster.api("a");
+  load.count = count;
   load.window = 64;
   load.make = [tag](uint64_t i) {
     std::string key = tag + "-" + KeyName(i);

@@ -64,7 +64,9 @@ struct RssSamples {
 
 PutLoad Writer(const Cluster& cluster, const std::string& tag, int window,
                size_t value_bytes) {
-  PutLoad load{.endpoint = cluster.api("a"), .count = 100'000'000};
+  PutLoad load;
+  load.endpoint = cluster.api("a");
+  load.count = 100'000'000;
   load.window = window;
   load.make = [tag, value_bytes](uint64_t i) {
     std::string key = tag + "-" + KeyName(i % 20000);

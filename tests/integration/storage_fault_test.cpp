@@ -42,7 +42,9 @@ std::string DataDir(const Cluster& cluster, const std::string& id) {
 void MakeStoppedNode(Cluster& cluster, const std::string& store, uint64_t records) {
   cluster.AddNode({.id = "a", .store = store, .use_coordinator = false});
   ASSERT_TRUE(cluster.StartNode("a"));
-  PutLoad load{.endpoint = cluster.api("a"), .count = records};
+  PutLoad load;
+  load.endpoint = cluster.api("a");
+  load.count = records;
   load.make = [](uint64_t i) { return std::make_pair(KeyName(i), std::string(100, 'v')); };
   ASSERT_TRUE(AllAcked({RunPuts(load)}));
   ASSERT_TRUE(cluster.StopNode("a"));
