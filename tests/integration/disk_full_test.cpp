@@ -19,12 +19,14 @@ constexpr size_t kSmallFs = 16 << 20;
 constexpr size_t kLargeFs = 256 << 20;
 constexpr size_t kValueBytes = 4096;
 
-// Puts `count` fresh keys "<tag>-<i>" (values name the key, padded).
-PutResult PutFresh(const Cluster& cluster, const std::string& tag, uint64_t count) {
+// Puts `count` fresh keys "<tag>-<i>" (values name the key, padded),
+// `window` at a time.
+PutResult PutFresh(const Cluster& cluster, const std::string& tag, uint64_t count,
+                   int window = 64) {
   PutLoad load;
   load.endpoint = cluster.api("a");
   load.count = count;
-  load.window = 64;
+  load.window = window;
   load.make = [tag](uint64_t i) {
     std::string key = tag + "-" + KeyName(i);
     std::string value = key;
@@ -49,21 +51,30 @@ TEST(DiskFullChild, DISABLED_WritesRefusedThenRecover) {
   ASSERT_TRUE(cluster.StartNode("a"));
   const pid_t pid = cluster.node_process("a")->pid();
 
-  // Fill in rounds until the node refuses writes.
+  // Fill in rounds until the node refuses writes; then one write per
+  // commit, so that the last bytes fill up too and the next write of the
+  // same size cannot fit either (a failed SQLite transaction gives back
+  // what it had taken).
   std::vector<PutResult> acked;
   PutResult full;
-  for (int round = 0; round < 40 && full.refused == 0; ++round) {
-    PutResult r = PutFresh(cluster, "fill" + std::to_string(round), 500);
-    ASSERT_EQ(r.unanswered, 0u) << "the node stopped answering: " << cluster.LogTail("a");
-    if (r.refused > 0) full = r;
-    acked.push_back(std::move(r));
+  for (int window : {64, 1}) {
+    full = PutResult();
+    for (int round = 0; round < 40 && full.refused == 0; ++round) {
+      const std::string tag = "fill" + std::to_string(window) + "-" + std::to_string(round);
+      PutResult r = PutFresh(cluster, tag, window == 1 ? 50 : 500, window);
+      ASSERT_EQ(r.unanswered, 0u) << "the node stopped answering: " << cluster.LogTail("a");
+      if (r.refused > 0) full = r;
+      acked.push_back(std::move(r));
+    }
+    ASSERT_GT(full.refused, 0u) << "the disk never filled up";
+    EXPECT_TRUE(SaysNoSpace(full.first_error)) << full.first_error;
   }
-  ASSERT_GT(full.refused, 0u) << "the disk never filled up";
-  EXPECT_TRUE(SaysNoSpace(full.first_error)) << full.first_error;
-  CtlResult put = cluster.CtlAt("a", {"put", kCollection, "while-full", "x"});
+  CtlResult put = cluster.CtlAt("a", {"put", kCollection, "while-full",
+                                      std::string(kValueBytes, 'x')});
   EXPECT_EQ(put.code(), 4) << put.Describe();
   EXPECT_TRUE(SaysNoSpace(put.err)) << put.Describe();
-  std::cout << "CASE disk full (" << *store << "): " << put.Describe() << std::endl;
+  std::cout << "CASE disk full (" << *store << "): syncctl put exit " << put.code()
+            << ": " << put.err << std::endl;
   ASSERT_TRUE(cluster.NodeRunning("a"));
   const auto highest = HighestAcked(acked);
   ASSERT_GT(highest.size(), 100u);

@@ -103,11 +103,9 @@ Status RocksDbStore::ResumeAfterFailure() {
   const auto now = std::chrono::steady_clock::now();
   if (now < next_resume_) return *write_failure_;
   next_resume_ = now + kResumeInterval;
-  rocksdb::Status s = db_->db->Resume();
-  if (!s.ok()) {
-    write_failure_ = FromRocks(s, db_->dir + ": store stopped by a write error");
-    return *write_failure_;
-  }
+  // While it fails (still no room, or Busy while RocksDB's own recovery
+  // runs), the write error that stopped the store says best what is wrong.
+  if (!db_->db->Resume().ok()) return *write_failure_;
   write_failure_.reset();
   return Status::Ok();
 }
