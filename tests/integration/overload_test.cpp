@@ -69,7 +69,9 @@ PutLoad Writer(const Cluster& cluster, const std::string& tag, int window,
   load.count = 100'000'000;
   load.window = window;
   load.make = [tag, value_bytes](uint64_t i) {
-    std::string key = tag + "-" + KeyName(i % 20000);
+    // A small key space keeps the store's own memory (index, page cache)
+    // level, so that what the sampled memory shows is the queues.
+    std::string key = tag + "-" + KeyName(i % 2000);
     std::string value = key + "-" + std::to_string(i);
     value.resize(std::max(value.size(), value_bytes), '.');
     return std::make_pair(std::move(key), std::move(value));
@@ -77,10 +79,13 @@ PutLoad Writer(const Cluster& cluster, const std::string& tag, int window,
   return load;
 }
 
-TEST(OverloadTest, ClientsFasterThanCommitsGetBusyRepliesAndMemoryLevelsOff) {
+// 32000 requests in flight against one node: they wait in the api socket's
+// bounded queues (the loop takes at most a drain budget per pass and
+// commits every pass) or are answered busy beyond max_pending_requests.
+TEST(OverloadTest, ClientsFasterThanCommitsWaitAndMemoryLevelsOff) {
   Cluster cluster;
-  // A small pending-request bound, so that the group commit's wait fills it.
   cluster.AddNode({.id = "a",
+                   .store = "sqlite",
                    .use_coordinator = false,
                    .extra_yaml = "limits:\n  max_pending_requests: 1000\n"});
   ASSERT_TRUE(cluster.StartNode("a"));
@@ -109,15 +114,15 @@ TEST(OverloadTest, ClientsFasterThanCommitsGetBusyRepliesAndMemoryLevelsOff) {
 
 TEST(OverloadTest, StoppedPeerAndWatcherDoNotGrowThePublisher) {
   Cluster cluster;
-  // Bounds small enough to be reached within the test: 1000 messages to
-  // the stopped peer, 8 MiB to the stopped watcher.
+  // Bounds small enough to be reached within the test: 32 MiB queued for
+  // the stopped peer, 8 MiB for the stopped watcher.
   for (const std::string id : {"a", "b"}) {
     cluster.AddNode({.id = id,
+                     .store = "sqlite",
                      .use_coordinator = false,
                      .static_peers = {id == "a" ? "b" : "a"},
-                     .sndhwm = 1000,
-                     .rcvhwm = 1000,
-                     .extra_yaml = "limits:\n  max_watch_bytes: 8388608\n"});
+                     .extra_yaml = "transport:\n  pub_queue_bytes: 33554432\n"
+                                   "limits:\n  max_watch_bytes: 8388608\n"});
   }
   ASSERT_TRUE(cluster.StartNode("a"));
   ASSERT_TRUE(cluster.StartNode("b"));

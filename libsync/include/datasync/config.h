@@ -81,6 +81,11 @@ struct NodeConfig {
   // ZeroMQ high-water marks (messages) of the node's sockets; 0 is unlimited.
   int sndhwm = 100000;
   int rcvhwm = 100000;
+  // What the PUB socket may queue for one subscriber, counted as full
+  // publish batches (replica.publish_batch_bytes): its high-water mark is at
+  // most this over the batch size. A peer that stops reading then holds at
+  // most this much of the node's memory; what it misses, catch-up repairs.
+  uint64_t pub_queue_bytes = 256 << 20;
 
   LogLevel log_level = LogLevel::kInfo;
 

@@ -167,9 +167,10 @@ void ReadLimits(YamlMap& root, NodeConfig* c) {
 
 void ReadTransport(YamlMap& root, NodeConfig* c) {
   YamlMap t = root.GetMap("transport", Need::kOptional);
-  t.AllowKeys({"sndhwm", "rcvhwm"});
+  t.AllowKeys({"sndhwm", "rcvhwm", "pub_queue_bytes"});
   t.GetUint("sndhwm", 0, INT_MAX, &c->sndhwm);
   t.GetUint("rcvhwm", 0, INT_MAX, &c->rcvhwm);
+  t.GetUint("pub_queue_bytes", 1 << 20, uint64_t{1} << 40, &c->pub_queue_bytes);
 }
 
 }  // namespace
