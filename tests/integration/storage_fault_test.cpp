@@ -76,6 +76,8 @@ TEST_P(DamagedStoreTest, NodeRefusesToStartNamingTheFileAndLeavesItUnchanged) {
   EXPECT_NE(refused.err.find(fs::path(damaged).filename().string()), std::string::npos)
       << "stderr does not name " << damaged << ":\n" << refused.err;
   EXPECT_NE(refused.err.find("damaged"), std::string::npos) << refused.err;
+  std::cout << "CASE " << GetParam().name << ": " << refused.status->ToString() << ": "
+            << refused.err << std::endl;
   const auto after = DirContents(data);
   for (const auto& [file, bytes] : before) {
     auto it = after.find(file);
