@@ -83,8 +83,9 @@ Status NodeLoop::Start() {
   transport::SocketOptions pub;
   pub.linger_ms = kLingerMs;
   // ZeroMQ counts messages, and a batch may be large: bound the bytes too.
-  const uint64_t batches = std::max<uint64_t>(
-      1, config_.pub_queue_bytes / std::max<size_t>(1, config_.replica.publish_batch_bytes));
+  const uint64_t batches =
+      std::max<uint64_t>(1, config_.pub_queue_bytes /
+                                std::max<size_t>(1, config_.replica.publish_batch_bytes));
   pub.sndhwm = static_cast<int>(std::min<uint64_t>(
       config_.sndhwm > 0 ? static_cast<uint64_t>(config_.sndhwm) : INT_MAX, batches));
   transport::SocketOptions dealer = in;

@@ -60,17 +60,19 @@ TEST(DiskFullChild, DISABLED_WritesRefusedThenRecover) {
   for (int window : {64, 1}) {
     full = PutResult();
     for (int round = 0; round < 40 && full.refused == 0; ++round) {
-      const std::string tag = "fill" + std::to_string(window) + "-" + std::to_string(round);
+      const std::string tag =
+          "fill" + std::to_string(window) + "-" + std::to_string(round);
       PutResult r = PutFresh(cluster, tag, window == 1 ? 50 : 500, window);
-      ASSERT_EQ(r.unanswered, 0u) << "the node stopped answering: " << cluster.LogTail("a");
+      ASSERT_EQ(r.unanswered, 0u)
+          << "the node stopped answering: " << cluster.LogTail("a");
       if (r.refused > 0) full = r;
       acked.push_back(std::move(r));
     }
     ASSERT_GT(full.refused, 0u) << "the disk never filled up";
     EXPECT_TRUE(SaysNoSpace(full.first_error)) << full.first_error;
   }
-  CtlResult put = cluster.CtlAt("a", {"put", kCollection, "while-full",
-                                      std::string(kValueBytes, 'x')});
+  CtlResult put = cluster.CtlAt(
+      "a", {"put", kCollection, "while-full", std::string(kValueBytes, 'x')});
   EXPECT_EQ(put.code(), 4) << put.Describe();
   EXPECT_TRUE(SaysNoSpace(put.err)) << put.Describe();
   std::cout << "CASE disk full (" << *store << "): syncctl put exit " << put.code()
@@ -83,7 +85,9 @@ TEST(DiskFullChild, DISABLED_WritesRefusedThenRecover) {
   // Room again: the same process accepts writes.
   ASSERT_EQ(ResizeTmpfs(data, kLargeFs), "");
   EXPECT_TRUE(WaitUntil(
-      [&] { return cluster.CtlAt("a", {"put", kCollection, "after", "y"}).code() == 0; },
+      [&] {
+        return cluster.CtlAt("a", {"put", kCollection, "after", "y"}).code() == 0;
+      },
       15s))
       << cluster.LogTail("a");
   PutResult after = PutFresh(cluster, "after", 2000);

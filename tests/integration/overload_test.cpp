@@ -55,9 +55,8 @@ struct RssSamples {
   const uint64_t middle = rss.PeakOf(1), last = rss.PeakOf(2);
   // Allocator noise and ZeroMQ's chunked queues move RSS by a few MiB.
   if (last > middle + middle / 10 + (8 << 20) || last > ceiling) {
-    return ::testing::AssertionFailure()
-           << "memory keeps growing: " << rss.Describe() << ", ceiling "
-           << (ceiling >> 20) << " MiB";
+    return ::testing::AssertionFailure() << "memory keeps growing: " << rss.Describe()
+                                         << ", ceiling " << (ceiling >> 20) << " MiB";
   }
   return ::testing::AssertionSuccess() << rss.Describe();
 }
@@ -90,7 +89,8 @@ TEST(OverloadTest, ClientsFasterThanCommitsWaitAndMemoryLevelsOff) {
                    .extra_yaml = "limits:\n  max_pending_requests: 1000\n"});
   ASSERT_TRUE(cluster.StartNode("a"));
   std::vector<PutLoad> loads;
-  for (int i = 0; i < 8; ++i) loads.push_back(Writer(cluster, "w" + std::to_string(i), 4000, 1024));
+  for (int i = 0; i < 8; ++i)
+    loads.push_back(Writer(cluster, "w" + std::to_string(i), 4000, 1024));
   BackgroundLoad load(loads);
   RssSamples rss;
   rss.SampleFor(cluster.node_process("a")->pid(), 9s);
@@ -129,18 +129,20 @@ TEST(OverloadTest, StoppedPeerAndWatcherDoNotGrowThePublisher) {
   ASSERT_TRUE(WaitPeersConnected(cluster, "a", {"b"}));
   ASSERT_TRUE(WaitPeersConnected(cluster, "b", {"a"}));
   std::string error;
-  auto watcher = Process::Spawn({.binary = BinaryPath("syncctl"),
-                                 .args = {"--node", cluster.api("a"), "watch", kCollection},
-                                 .stdout_path = cluster.dir() + "/watch.out",
-                                 .stderr_path = cluster.dir() + "/watch.err"},
-                                &error);
+  auto watcher =
+      Process::Spawn({.binary = BinaryPath("syncctl"),
+                      .args = {"--node", cluster.api("a"), "watch", kCollection},
+                      .stdout_path = cluster.dir() + "/watch.out",
+                      .stderr_path = cluster.dir() + "/watch.err"},
+                     &error);
   ASSERT_TRUE(watcher) << error;
   ASSERT_TRUE(WaitUntil([&] { return cluster.Counter("a", "watchers") == 1u; }, 10s));
   ASSERT_TRUE(cluster.KillNode("b", SIGSTOP));
   ASSERT_TRUE(watcher->Kill(SIGSTOP));
 
   std::vector<PutLoad> loads;
-  for (int i = 0; i < 4; ++i) loads.push_back(Writer(cluster, "w" + std::to_string(i), 1000, 1024));
+  for (int i = 0; i < 4; ++i)
+    loads.push_back(Writer(cluster, "w" + std::to_string(i), 1000, 1024));
   BackgroundLoad load(loads);
   RssSamples rss;
   rss.SampleFor(cluster.node_process("a")->pid(), 9s);

@@ -45,7 +45,9 @@ void MakeStoppedNode(Cluster& cluster, const std::string& store, uint64_t record
   PutLoad load;
   load.endpoint = cluster.api("a");
   load.count = records;
-  load.make = [](uint64_t i) { return std::make_pair(KeyName(i), std::string(100, 'v')); };
+  load.make = [](uint64_t i) {
+    return std::make_pair(KeyName(i), std::string(100, 'v'));
+  };
   ASSERT_TRUE(AllAcked({RunPuts(load)}));
   ASSERT_TRUE(cluster.StopNode("a"));
 }
@@ -74,7 +76,8 @@ TEST_P(DamagedStoreTest, NodeRefusesToStartNamingTheFileAndLeavesItUnchanged) {
   ASSERT_TRUE(refused.status.has_value()) << "sync-node did not exit:\n" << refused.err;
   EXPECT_EQ(refused.status->ToString(), "exit 1") << refused.err;
   EXPECT_NE(refused.err.find(fs::path(damaged).filename().string()), std::string::npos)
-      << "stderr does not name " << damaged << ":\n" << refused.err;
+      << "stderr does not name " << damaged << ":\n"
+      << refused.err;
   EXPECT_NE(refused.err.find("damaged"), std::string::npos) << refused.err;
   std::cout << "CASE " << GetParam().name << ": " << refused.status->ToString() << ": "
             << refused.err << std::endl;
@@ -134,10 +137,11 @@ TEST(StorageFaultChild, DISABLED_ReadOnlyDataDir) {
     ASSERT_TRUE(refused.status.has_value()) << id << " did not exit:\n" << refused.err;
     EXPECT_EQ(refused.status->ToString(), "exit 1") << id << ": " << refused.err;
     EXPECT_NE(refused.err.find(data), std::string::npos) << id << ": " << refused.err;
-    EXPECT_NE(refused.err.find("ead-only"), std::string::npos) << id << ": " << refused.err;
+    EXPECT_NE(refused.err.find("ead-only"), std::string::npos)
+        << id << ": " << refused.err;
     EXPECT_TRUE(DirContents(data) == before) << id;
-    std::cout << "CASE read-only data dir (" << *store << ", " << id << "): "
-              << refused.status->ToString() << ": " << refused.err << std::endl;
+    std::cout << "CASE read-only data dir (" << *store << ", " << id
+              << "): " << refused.status->ToString() << ": " << refused.err << std::endl;
   }
 }
 
@@ -145,8 +149,8 @@ class ReadOnlyDataDirTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ReadOnlyDataDirTest, NodeRefusesToStartNamingThePath) {
   std::string skip;
-  ASSERT_TRUE(RunMountChild("StorageFaultChild.DISABLED_ReadOnlyDataDir", GetParam(),
-                            &skip));
+  ASSERT_TRUE(
+      RunMountChild("StorageFaultChild.DISABLED_ReadOnlyDataDir", GetParam(), &skip));
   if (!skip.empty()) GTEST_SKIP() << skip;
 }
 

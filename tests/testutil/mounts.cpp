@@ -17,9 +17,7 @@ namespace {
 
 constexpr char kChildEnv[] = "DATASYNC_MOUNT_CHILD";
 
-std::string Failed(const std::string& what) {
-  return what + ": " + std::strerror(errno);
-}
+std::string Failed(const std::string& what) { return what + ": " + std::strerror(errno); }
 
 }  // namespace
 
@@ -71,8 +69,10 @@ std::string BindReadOnly(const std::string& path) {
   if (pid <= 0) return ::testing::AssertionFailure() << "cannot spawn " << child_test;
   const SelfExit exit = WaitSelf(pid, log);
   if (exit.exited_with(kNoMountsExit)) {
-    *skip_reason = "cannot make mounts here (needs CAP_SYS_ADMIN; as root, file modes "
-                   "would not stop writes): " + exit.log;
+    *skip_reason =
+        "cannot make mounts here (needs CAP_SYS_ADMIN; as root, file modes "
+        "would not stop writes): " +
+        exit.log;
     return ::testing::AssertionSuccess();
   }
   if (exit.exited_with(0) && exit.log.find("[  PASSED  ] 1 test") != std::string::npos) {

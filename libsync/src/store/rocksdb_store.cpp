@@ -10,8 +10,8 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
-#include <cstdarg>
 #include <chrono>
+#include <cstdarg>
 #include <filesystem>
 #include <optional>
 #include <set>

@@ -342,9 +342,9 @@ bool CheckableAlone(const std::string& path) {
 
 Status CheckAlone(const std::string& path) {
   Connection conn;
-  const int rc = sqlite3_open_v2(ImmutableUri(path).c_str(), &conn.db,
-                                 SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc = sqlite3_open_v2(
+      ImmutableUri(path).c_str(), &conn.db,
+      SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) return FromSqlite(conn.db, rc, "cannot open sqlite store " + path);
   sqlite3_extended_result_codes(conn.db, 1);
   return QuickCheck(conn.db, path);
