@@ -44,7 +44,10 @@ uint64_t NodeLoop::ReplicaNowMs() {
 }
 
 NodeLoop::NodeLoop(NodeConfig config, std::unique_ptr<Store> store)
-    : config_(std::move(config)), store_(std::move(store)), context_(1) {}
+    : config_(std::move(config)),
+      store_(std::move(store)),
+      context_(1),
+      watchers_(config_.max_watch_bytes) {}
 
 NodeLoop::~NodeLoop() = default;
 
@@ -79,7 +82,12 @@ Status NodeLoop::Start() {
   sync.router_handover = true;
   transport::SocketOptions pub;
   pub.linger_ms = kLingerMs;
-  pub.sndhwm = config_.sndhwm;
+  // ZeroMQ counts messages, and a batch may be large: bound the bytes too.
+  const uint64_t batches =
+      std::max<uint64_t>(1, config_.pub_queue_bytes /
+                                std::max<size_t>(1, config_.replica.publish_batch_bytes));
+  pub.sndhwm = static_cast<int>(std::min<uint64_t>(
+      config_.sndhwm > 0 ? static_cast<uint64_t>(config_.sndhwm) : INT_MAX, batches));
   transport::SocketOptions dealer = in;
   dealer.routing_id = config_.id();
 

@@ -49,7 +49,8 @@ limits:
   max_key_bytes: 1024
   max_value_bytes: 65536
   max_pending_requests: 5000
-transport: { sndhwm: 0, rcvhwm: 2000 }
+  max_watch_bytes: 8388608
+transport: { sndhwm: 0, rcvhwm: 2000, pub_queue_bytes: 16777216 }
 log: { level: debug }
 )";
 
@@ -77,6 +78,8 @@ TEST(NodeConfigTest, MinimalUsesDefaults) {
   EXPECT_EQ(c.group_commit_ms, 1u);
   EXPECT_EQ(c.group_commit_max, 4096u);
   EXPECT_EQ(c.max_pending_requests, 100000u);
+  EXPECT_EQ(c.max_watch_bytes, size_t{128} << 20);
+  EXPECT_EQ(c.pub_queue_bytes, uint64_t{256} << 20);
   EXPECT_EQ(c.sndhwm, 100000);
   EXPECT_EQ(c.rcvhwm, 100000);
   EXPECT_EQ(c.log_level, LogLevel::kInfo);
@@ -114,6 +117,8 @@ TEST(NodeConfigTest, FullSetsEveryKey) {
   EXPECT_LE(c.replica.catch_up_page_bytes, c.limits.max_message_bytes / 4);
   EXPECT_LE(c.replica.publish_batch_bytes, c.limits.max_message_bytes / 4);
   EXPECT_EQ(c.max_pending_requests, 5000u);
+  EXPECT_EQ(c.max_watch_bytes, size_t{8} << 20);
+  EXPECT_EQ(c.pub_queue_bytes, uint64_t{16} << 20);
   EXPECT_EQ(c.sndhwm, 0);
   EXPECT_EQ(c.rcvhwm, 2000);
   EXPECT_EQ(c.log_level, LogLevel::kDebug);
@@ -196,6 +201,10 @@ const BadConfig kBadNodeConfigs[] = {
     {"BatchLargerThanPeersAccept",
      Minimal("replication:\n  publish_batch_records: 100000\n"),
      "node.yaml:9: replication.publish_batch_records: must be between 1 and 65536"},
+    {"PubQueueBelowOneMiB", Minimal("transport:\n  pub_queue_bytes: 4096\n"),
+     "node.yaml:9: transport.pub_queue_bytes: must be between 1048576 and"},
+    {"WatchBudgetBelowOneReply", Minimal("limits:\n  max_watch_bytes: 1000\n"),
+     "node.yaml:9: limits.max_watch_bytes: must be between 1048576 and"},
     {"RecordDoesNotFitMessage", Minimal("limits:\n  max_value_bytes: 100000000\n"),
      "node.yaml:8: limits.max_message_bytes: must be at least max_key_bytes"},
     {"MapWhereListExpected", Minimal("peers: {id: b}\n"),

@@ -134,13 +134,15 @@ void ReadReplication(YamlMap& root, NodeConfig* c) {
 
 void ReadLimits(YamlMap& root, NodeConfig* c) {
   YamlMap l = root.GetMap("limits", Need::kOptional);
-  l.AllowKeys(
-      {"max_message_bytes", "max_key_bytes", "max_value_bytes", "max_pending_requests"});
+  l.AllowKeys({"max_message_bytes", "max_key_bytes", "max_value_bytes",
+               "max_pending_requests", "max_watch_bytes"});
   CodecLimits& limits = c->limits;
   l.GetUint("max_key_bytes", 1, kMaxBytesLimit, &limits.max_key_bytes);
   l.GetUint("max_value_bytes", 1, kMaxBytesLimit, &limits.max_value_bytes);
   l.GetUint("max_message_bytes", 4096, kMaxBytesLimit, &limits.max_message_bytes);
   l.GetUint("max_pending_requests", 1, 100'000'000, &c->max_pending_requests);
+  // At least one watch reply (at most 1 MiB) must fit.
+  l.GetUint("max_watch_bytes", 1 << 20, kMaxBytesLimit * 4, &c->max_watch_bytes);
   if (!l.ok()) return;
   // A write the node accepts must fit in the message that publishes it, or
   // it would be stored here and never reach a peer.
@@ -165,9 +167,10 @@ void ReadLimits(YamlMap& root, NodeConfig* c) {
 
 void ReadTransport(YamlMap& root, NodeConfig* c) {
   YamlMap t = root.GetMap("transport", Need::kOptional);
-  t.AllowKeys({"sndhwm", "rcvhwm"});
+  t.AllowKeys({"sndhwm", "rcvhwm", "pub_queue_bytes"});
   t.GetUint("sndhwm", 0, INT_MAX, &c->sndhwm);
   t.GetUint("rcvhwm", 0, INT_MAX, &c->rcvhwm);
+  t.GetUint("pub_queue_bytes", 1 << 20, uint64_t{1} << 40, &c->pub_queue_bytes);
 }
 
 }  // namespace
