@@ -20,6 +20,10 @@ void AddWorkloadOptions(CLI::App& app, LoadOptions& o, std::string& distribution
   app.add_option("--duration", o.duration_s, "seconds of writing; 0: until SIGINT")
       ->check(CLI::Range(0.0, 1e7))
       ->capture_default_str();
+  app.add_option("--writes", o.max_writes,
+                 "stop after this many writes over all connections (0: no limit; "
+                 "with --duration 0, the count alone ends the run)")
+      ->capture_default_str();
   app.add_option("--keys", o.keys, "key space: keys k0 .. k<K-1>")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
       ->capture_default_str();

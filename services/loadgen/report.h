@@ -38,10 +38,16 @@ struct RunReport {
   bool replication_tracked = false;
   uint32_t sample_every = 1;
   int64_t replication_unobserved = 0;  // tracked, never seen everywhere
+  // From the start until the last tracked write was visible everywhere
+  // (0: nothing tracked): the replication throughput's time.
+  double replicated_s = 0;
   ConvergenceResult convergence;
   std::vector<std::string> warnings;
 
   double throughput() const { return duration_s > 0 ? writes / duration_s : 0; }
+  double replication_throughput() const {
+    return replicated_s > 0 ? writes / replicated_s : 0;
+  }
   bool ok() const { return convergence.converged && errors == 0; }
 };
 

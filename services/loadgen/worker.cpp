@@ -57,6 +57,7 @@ void Worker::Run(const std::atomic<bool>& stop, const std::atomic<int64_t>& star
   }
   if (!connected.ok()) {
     Fail(connected.ToString());
+    finished_.store(true);
     return;
   }
   last_expiry_us_ = NowUs();
@@ -66,6 +67,7 @@ void Worker::Run(const std::atomic<bool>& stop, const std::atomic<int64_t>& star
     RunClosedLoop(*client, stop);
   }
   Drain(*client);
+  finished_.store(true);
 }
 
 Status Worker::Handshake(NodeClient& client) {
@@ -79,9 +81,10 @@ void Worker::RunOpenLoop(NodeClient& client, const std::atomic<bool>& stop,
                          int64_t start_us) {
   const double interval_us = 1e6 / setup_.rate;
   double next_due = static_cast<double>(start_us) + setup_.phase * interval_us;
-  while (!stop.load(std::memory_order_relaxed)) {
+  while (!stop.load(std::memory_order_relaxed) && !spent_) {
     const int64_t now = NowUs();
-    while (next_due <= static_cast<double>(now) && in_flight_.size() < max_outstanding_) {
+    while (next_due <= static_cast<double>(now) && in_flight_.size() < max_outstanding_ &&
+           !spent_) {
       SendOne(client, static_cast<int64_t>(next_due));
       next_due += interval_us;
     }
@@ -104,7 +107,7 @@ void Worker::RunOpenLoop(NodeClient& client, const std::atomic<bool>& stop,
 }
 
 void Worker::RunClosedLoop(NodeClient& client, const std::atomic<bool>& stop) {
-  while (!stop.load(std::memory_order_relaxed)) {
+  while (!stop.load(std::memory_order_relaxed) && !spent_) {
     while (in_flight_.size() < max_outstanding_ &&
            !stop.load(std::memory_order_relaxed)) {
       if (!SendOne(client, NowUs())) break;
@@ -136,6 +139,11 @@ void Worker::ReceiveAndHandle(NodeClient& client, int timeout_ms) {
 }
 
 bool Worker::SendOne(NodeClient& client, int64_t start_us) {
+  if (setup_.budget != nullptr &&
+      setup_.budget->fetch_sub(1, std::memory_order_relaxed) <= 0) {
+    spent_ = true;
+    return false;
+  }
   const uint64_t key = setup_.keys->Next(rng_);
   const bool del = options_.delete_share > 0 && std::uniform_real_distribution<double>(
                                                     0, 1)(rng_) < options_.delete_share;
