@@ -14,6 +14,7 @@
 //                 [--keys 10000] [--value-size 100]     (prints one JSON object)
 #include <CLI/CLI.hpp>
 #include <hiredis/hiredis.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <atomic>
@@ -60,6 +61,11 @@ bool Command(redisContext* c, const char* what) {
   if (!ok) std::fprintf(stderr, "redis_latency: %s failed\n", what);
   if (reply) freeReplyObject(reply);
   return ok;
+}
+
+[[noreturn]] void Die(const char* what) {
+  std::fprintf(stderr, "redis_latency: %s\n", what);
+  std::exit(1);  // the subscriber thread may still wait: no unwinding
 }
 
 uint64_t Percentile(std::vector<uint64_t> v, double p) {
@@ -123,7 +129,23 @@ int main(int argc, char** argv) {
   });
   while (!subscribed.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 
+  // Pipelined, like sync-loadgen's open loop: a slow reply does not hold
+  // back the next write; replies come back in order.
   redisContext* writer = Connect(o.primary);
+  size_t acked = 0;
+  auto read_replies = [&](int timeout_ms) {
+    pollfd p{writer->fd, POLLIN, 0};
+    if (poll(&p, 1, timeout_ms) <= 0) return;
+    const auto now = Clock::now();
+    if (redisBufferRead(writer) != REDIS_OK) Die("reading the primary's replies failed");
+    void* r = nullptr;
+    while (redisGetReplyFromReader(writer, &r) == REDIS_OK && r != nullptr) {
+      if (static_cast<redisReply*>(r)->type == REDIS_REPLY_ERROR) Die("SET failed");
+      freeReplyObject(r);
+      ack_us[acked] = Us(now - writes[acked].intended);
+      ++acked;
+    }
+  };
   const std::string value(o.value_size, 'v');
   std::mt19937_64 rng(42);
   std::uniform_int_distribution<uint64_t> pick(0, o.keys - 1);
@@ -133,16 +155,23 @@ int main(int argc, char** argv) {
     Write& w = writes[i];
     w.key = "k" + std::to_string(pick(rng));
     w.intended = start + std::chrono::duration_cast<Clock::duration>(interval * i);
+    for (auto left = w.intended - Clock::now(); left > std::chrono::milliseconds(1);
+         left = w.intended - Clock::now()) {
+      read_replies(static_cast<int>(left / std::chrono::milliseconds(1)));
+    }
     std::this_thread::sleep_until(w.intended);
     published.store(i + 1, std::memory_order_release);
-    auto* reply = static_cast<redisReply*>(redisCommand(
-        writer, "SET %b %b", w.key.data(), w.key.size(), value.data(), value.size()));
-    if (reply == nullptr || reply->type == REDIS_REPLY_ERROR) {
-      std::fprintf(stderr, "redis_latency: SET failed\n");
-      std::exit(1);  // the subscriber still waits: no unwinding
+    redisAppendCommand(writer, "SET %b %b", w.key.data(), w.key.size(), value.data(),
+                       value.size());
+    for (int done = 0; !done;) {
+      if (redisBufferWrite(writer, &done) != REDIS_OK) Die("writing to the primary failed");
     }
-    freeReplyObject(reply);
-    ack_us[i] = Us(Clock::now() - w.intended);
+    read_replies(0);
+  }
+  const auto give_up = Clock::now() + std::chrono::seconds(10);
+  while (acked < total && !failed.load()) {
+    if (Clock::now() > give_up) Die("the primary did not answer every SET");
+    read_replies(100);
   }
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   subscriber.join();

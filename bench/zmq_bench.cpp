@@ -45,6 +45,7 @@ struct Options {
   uint64_t keys = 1000000;
   double seconds = 2;
   int hwm = 1000;
+  bool lossy = false;  // plain PUB behaviour: drops at the high-water mark
   bool json = false;
 };
 
@@ -144,7 +145,7 @@ RunResult RunOnce(const Options& o, size_t records, int subscribers) {
   zmq::context_t context(1);
   zmq::socket_t pub(context, zmq::socket_type::xpub);
   pub.set(zmq::sockopt::sndhwm, o.hwm);
-  pub.set(zmq::sockopt::xpub_nodrop, 1);
+  pub.set(zmq::sockopt::xpub_nodrop, o.lossy ? 0 : 1);
   pub.set(zmq::sockopt::xpub_verbose, 1);
   pub.set(zmq::sockopt::sndtimeo, kReceiveTimeoutMs);
   pub.bind("tcp://127.0.0.1:*");
@@ -155,8 +156,8 @@ RunResult RunOnce(const Options& o, size_t records, int subscribers) {
   for (int i = 0; i < subscribers; ++i) {
     threads.emplace_back(Subscribe, endpoint, seq_offset, o.hwm, &results[i]);
   }
-  // Each subscriber's "change" subscription reaching us means its pipe is
-  // attached: from now on it gets every message.
+  // A subscriber's last subscription ("end", sent after "change") reaching
+  // us means its pipe is attached: from now on it gets every message.
   pub.set(zmq::sockopt::rcvtimeo, kReceiveTimeoutMs);
   for (int joined = 0; joined < subscribers;) {
     zmq::message_t m;
@@ -164,7 +165,7 @@ RunResult RunOnce(const Options& o, size_t records, int subscribers) {
       r.error = "subscribers did not subscribe";
       break;
     }
-    if (m.to_string_view() == std::string_view("\x01" "change", 7)) ++joined;
+    if (m.to_string_view() == std::string_view("\x01" "end", 4)) ++joined;
   }
 
   const auto start = Clock::now();
@@ -230,6 +231,7 @@ int main(int argc, char** argv) {
   app.add_option("--keys", o.keys, "key space the keys are drawn from")->capture_default_str();
   app.add_option("--seconds", o.seconds, "publishing time per run")->capture_default_str();
   app.add_option("--hwm", o.hwm, "high-water mark (messages) of both ends")->capture_default_str();
+  app.add_flag("--lossy", o.lossy, "drop at the high-water mark, as plain PUB does");
   app.add_flag("--json", o.json, "one JSON object per run");
   CLI11_PARSE(app, argc, argv);
   int rc = 0;
