@@ -2,6 +2,7 @@
 // the closing summary, and the JSON report (ARCHITECTURE §6).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -45,8 +46,10 @@ struct RunReport {
   std::vector<std::string> warnings;
 
   double throughput() const { return duration_s > 0 ? writes / duration_s : 0; }
+  // Writes over the time until the last was everywhere; never over less
+  // than the write phase, as the last writes are not all tracked.
   double replication_throughput() const {
-    return replicated_s > 0 ? writes / replicated_s : 0;
+    return replicated_s > 0 ? writes / std::max(replicated_s, duration_s) : 0;
   }
   bool ok() const { return convergence.converged && errors == 0; }
 };
