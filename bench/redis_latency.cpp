@@ -12,10 +12,10 @@
 //
 //   redis_latency --primary PORT --replica PORT [--rate 10000] [--seconds 5]
 //                 [--keys 10000] [--value-size 100]     (prints one JSON object)
-#include <CLI/CLI.hpp>
 #include <hiredis/hiredis.h>
 #include <poll.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -75,8 +75,8 @@ uint64_t Percentile(std::vector<uint64_t> v, double p) {
 }
 
 uint64_t Us(Clock::duration d) {
-  return static_cast<uint64_t>(
-      std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(d).count()));
+  return static_cast<uint64_t>(std::max<int64_t>(
+      0, std::chrono::duration_cast<std::chrono::microseconds>(d).count()));
 }
 
 }  // namespace
@@ -103,7 +103,8 @@ int main(int argc, char** argv) {
   redisContext* watcher = Connect(o.replica);
   if (!Command(watcher, "CONFIG SET notify-keyspace-events E$")) return 1;
   std::thread subscriber([&] {
-    auto* reply = static_cast<redisReply*>(redisCommand(watcher, "SUBSCRIBE __keyevent@0__:set"));
+    auto* reply =
+        static_cast<redisReply*>(redisCommand(watcher, "SUBSCRIBE __keyevent@0__:set"));
     if (reply) freeReplyObject(reply);
     subscribed.store(true);
     for (size_t n = 0; n < total; ++n) {
@@ -118,7 +119,8 @@ int main(int argc, char** argv) {
       while (published.load(std::memory_order_acquire) <= n) std::this_thread::yield();
       if (m->type != REDIS_REPLY_ARRAY || m->elements != 3 ||
           std::string(m->element[2]->str, m->element[2]->len) != writes[n].key) {
-        error = "notification " + std::to_string(n) + " is not write " + std::to_string(n);
+        error =
+            "notification " + std::to_string(n) + " is not write " + std::to_string(n);
         failed.store(true);
         freeReplyObject(m);
         return;
@@ -164,7 +166,8 @@ int main(int argc, char** argv) {
     redisAppendCommand(writer, "SET %b %b", w.key.data(), w.key.size(), value.data(),
                        value.size());
     for (int done = 0; !done;) {
-      if (redisBufferWrite(writer, &done) != REDIS_OK) Die("writing to the primary failed");
+      if (redisBufferWrite(writer, &done) != REDIS_OK)
+        Die("writing to the primary failed");
     }
     read_replies(0);
   }
@@ -186,7 +189,8 @@ int main(int argc, char** argv) {
       "\"ack_latency_us\": {\"p50\": %llu, \"p99\": %llu, \"max\": %llu}, "
       "\"replication_latency_us\": {\"p50\": %llu, \"p99\": %llu, \"max\": %llu}}\n",
       total, total / elapsed, (unsigned long long)Percentile(ack_us, 50),
-      (unsigned long long)Percentile(ack_us, 99), (unsigned long long)Percentile(ack_us, 100),
+      (unsigned long long)Percentile(ack_us, 99),
+      (unsigned long long)Percentile(ack_us, 100),
       (unsigned long long)Percentile(visible_us, 50),
       (unsigned long long)Percentile(visible_us, 99),
       (unsigned long long)Percentile(visible_us, 100));

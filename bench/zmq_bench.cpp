@@ -17,8 +17,6 @@
 //
 //   zmq_bench [--records 1,64,1024] [--subscribers 1,2] [--seconds 2] [--json]
 #include <CLI/CLI.hpp>
-#include <zmq.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -26,6 +24,7 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include <zmq.hpp>
 
 #include "datasync/codec.h"
 #include "datasync/hlc.h"
@@ -51,7 +50,7 @@ struct Options {
 
 struct SubscriberResult {
   uint64_t received = 0;
-  uint64_t gaps = 0;  // messages missing between two received ones
+  uint64_t gaps = 0;       // messages missing between two received ones
   uint64_t announced = 0;  // what the publisher said it sent
   Clock::time_point last;
   std::string error;
@@ -66,7 +65,8 @@ std::string MakeBody(size_t records, size_t value_size, uint64_t keys) {
     r.collection = "load";
     r.key = "k" + std::to_string((i * 7919 + 12345) % keys);
     r.value.resize(value_size);
-    for (size_t j = 0; j < value_size; ++j) r.value[j] = "abcdefghijklmnopqrstuvwxyz"[(i + j * 7) % 26];
+    for (size_t j = 0; j < value_size; ++j)
+      r.value[j] = "abcdefghijklmnopqrstuvwxyz"[(i + j * 7) % 26];
     r.version = {i == 0 ? kSentinel : MakeHlc(1'790'000'000'000 + i, i % 5), "n1"};
     r.seq = 5'000'000 + i;
     batch.records.push_back(std::move(r));
@@ -77,7 +77,8 @@ std::string MakeBody(size_t records, size_t value_size, uint64_t keys) {
 // Where the first record's 8-byte hlc sits in the body.
 size_t SeqOffset(const std::string& body) {
   unsigned char pattern[9] = {0xcf};
-  for (int i = 0; i < 8; ++i) pattern[1 + i] = static_cast<unsigned char>(kSentinel >> (56 - 8 * i));
+  for (int i = 0; i < 8; ++i)
+    pattern[1 + i] = static_cast<unsigned char>(kSentinel >> (56 - 8 * i));
   const size_t at = body.find(std::string(reinterpret_cast<char*>(pattern), 9));
   if (at == std::string::npos) {
     std::fprintf(stderr, "zmq_bench: sentinel hlc not found in the encoding\n");
@@ -165,7 +166,10 @@ RunResult RunOnce(const Options& o, size_t records, int subscribers) {
       r.error = "subscribers did not subscribe";
       break;
     }
-    if (m.to_string_view() == std::string_view("\x01" "end", 4)) ++joined;
+    if (m.to_string_view() == std::string_view("\x01"
+                                               "end",
+                                               4))
+      ++joined;
   }
 
   const auto start = Clock::now();
@@ -205,16 +209,18 @@ void Print(const RunResult& r, bool json) {
     std::printf(
         "{\"records_per_message\": %zu, \"subscribers\": %d, \"message_bytes\": %zu, "
         "\"messages\": %llu, \"seconds\": %.3f, \"messages_per_s\": %.0f, "
-        "\"records_per_s\": %.0f, \"mb_per_s\": %.1f, \"lost\": %llu, \"error\": \"%s\"}\n",
+        "\"records_per_s\": %.0f, \"mb_per_s\": %.1f, \"lost\": %llu, \"error\": "
+        "\"%s\"}\n",
         r.records, r.subscribers, r.message_bytes,
         static_cast<unsigned long long>(r.messages), r.seconds, msgs, recs, mb,
         static_cast<unsigned long long>(r.lost), r.error.c_str());
   } else {
-    std::printf("%6zu records/msg %7zu B  %d sub  %10.0f msgs/s %11.0f records/s %8.1f MB/s"
-                "  lost %llu%s%s\n",
-                r.records, r.message_bytes, r.subscribers, msgs, recs, mb,
-                static_cast<unsigned long long>(r.lost), r.error.empty() ? "" : "  ERROR ",
-                r.error.c_str());
+    std::printf(
+        "%6zu records/msg %7zu B  %d sub  %10.0f msgs/s %11.0f records/s %8.1f MB/s"
+        "  lost %llu%s%s\n",
+        r.records, r.message_bytes, r.subscribers, msgs, recs, mb,
+        static_cast<unsigned long long>(r.lost), r.error.empty() ? "" : "  ERROR ",
+        r.error.c_str());
   }
   std::fflush(stdout);
 }
@@ -226,11 +232,15 @@ int main(int argc, char** argv) {
   datasync::Options o;
   CLI::App app{"Raw ZeroMQ PUB/SUB throughput for datasync's ChangeBatch messages"};
   app.add_option("--records", o.records, "records per message (list)")->delimiter(',');
-  app.add_option("--subscribers", o.subscribers, "subscriber counts (list)")->delimiter(',');
+  app.add_option("--subscribers", o.subscribers, "subscriber counts (list)")
+      ->delimiter(',');
   app.add_option("--value-size", o.value_size, "bytes per value")->capture_default_str();
-  app.add_option("--keys", o.keys, "key space the keys are drawn from")->capture_default_str();
-  app.add_option("--seconds", o.seconds, "publishing time per run")->capture_default_str();
-  app.add_option("--hwm", o.hwm, "high-water mark (messages) of both ends")->capture_default_str();
+  app.add_option("--keys", o.keys, "key space the keys are drawn from")
+      ->capture_default_str();
+  app.add_option("--seconds", o.seconds, "publishing time per run")
+      ->capture_default_str();
+  app.add_option("--hwm", o.hwm, "high-water mark (messages) of both ends")
+      ->capture_default_str();
   app.add_flag("--lossy", o.lossy, "drop at the high-water mark, as plain PUB does");
   app.add_flag("--json", o.json, "one JSON object per run");
   CLI11_PARSE(app, argc, argv);

@@ -97,8 +97,9 @@ std::string FormatSummary(const RunReport& r) {
   if (r.replication_tracked) {
     s += LatencyLine("replication latency", r.replication);
     if (r.replicated_s > 0) {
-      s += fmt::format("  replicated           everywhere {:.2f}s after the start: {:.0f} writes/s\n",
-                       r.replicated_s, r.replication_throughput());
+      s += fmt::format(
+          "  replicated           everywhere {:.2f}s after the start: {:.0f} writes/s\n",
+          r.replicated_s, r.replication_throughput());
     }
     s += fmt::format(
         "  (replication: 1 in {} writes tracked; measured from the {} to visible at "
