@@ -23,6 +23,7 @@ void AddWorkloadOptions(CLI::App& app, LoadOptions& o, std::string& distribution
   app.add_option("--writes", o.max_writes,
                  "stop after this many writes over all connections (0: no limit; "
                  "with --duration 0, the count alone ends the run)")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 50))
       ->capture_default_str();
   app.add_option("--keys", o.keys, "key space: keys k0 .. k<K-1>")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
