@@ -20,6 +20,11 @@ void AddWorkloadOptions(CLI::App& app, LoadOptions& o, std::string& distribution
   app.add_option("--duration", o.duration_s, "seconds of writing; 0: until SIGINT")
       ->check(CLI::Range(0.0, 1e7))
       ->capture_default_str();
+  app.add_option("--writes", o.max_writes,
+                 "stop after this many writes over all connections (0: no limit; "
+                 "with --duration 0, the count alone ends the run)")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 50))
+      ->capture_default_str();
   app.add_option("--keys", o.keys, "key space: keys k0 .. k<K-1>")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
       ->capture_default_str();
@@ -110,6 +115,9 @@ std::optional<LoadOptions> ParseLoadOptions(int argc, char** argv, int* exit_cod
   if (o.check_acked && o.delete_share > 0) {
     problem =
         "--check-acked: a read cannot tell a tombstone's version; use --delete-share 0";
+  }
+  if (o.max_writes % o.batch != 0) {
+    problem = "--writes: must be a multiple of --batch (whole batches are sent)";
   }
   if (o.check_acked && o.batch > 1) {
     problem = "--check-acked: a batch's reply names only its last write; use --batch 1";

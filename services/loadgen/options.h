@@ -20,6 +20,7 @@ struct LoadOptions {
   std::vector<std::string> nodes;  // api endpoints, at least one
   double rate = 0;                 // writes/s over all connections; 0: closed loop
   double duration_s = 10;          // write phase; 0: until SIGINT/SIGTERM
+  uint64_t max_writes = 0;         // also ends the write phase; 0: no limit
   uint64_t keys = 100000;
   size_t value_size = 100;
   std::string report_path;  // empty: no JSON report

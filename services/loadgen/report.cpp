@@ -121,6 +121,11 @@ std::string FormatSummary(const RunReport& r) {
   s += LatencyLine("ack latency", r.ack);
   if (r.replication_tracked) {
     s += LatencyLine("replication latency", r.replication);
+    if (r.replicated_s > 0) {
+      s += fmt::format(
+          "  replicated           everywhere {:.2f}s after the start: {:.0f} writes/s\n",
+          r.replicated_s, r.replication_throughput());
+    }
     s += fmt::format(
         "  (replication: 1 in {} writes tracked; measured from the {} to visible at "
         "every other node; {} tracked writes never seen everywhere)\n",
@@ -153,6 +158,9 @@ std::string ReportJson(const RunReport& r) {
   j += fmt::format("  \"throughput_per_s\": {},\n", JsonNumber(r.throughput()));
   j += "  \"ack_latency_us\": " + JsonLatency(r.ack) + ",\n";
   j += "  \"replication_latency_us\": " + JsonLatency(r.replication) + ",\n";
+  j += fmt::format("  \"replicated_s\": {},\n", JsonNumber(r.replicated_s));
+  j += fmt::format("  \"replication_throughput_per_s\": {},\n",
+                   JsonNumber(r.replication_throughput()));
   j += fmt::format("  \"replication_samples\": {},\n", r.replication.count());
   j += fmt::format("  \"replication_sample_every\": {},\n",
                    r.replication_tracked ? r.sample_every : 0);

@@ -57,6 +57,7 @@ void Worker::Run(const std::atomic<bool>& stop, const std::atomic<int64_t>& star
   }
   if (!connected.ok()) {
     Fail(connected.ToString());
+    finished_.store(true);
     return;
   }
   last_expiry_us_ = NowUs();
@@ -66,6 +67,7 @@ void Worker::Run(const std::atomic<bool>& stop, const std::atomic<int64_t>& star
     RunClosedLoop(*client, stop);
   }
   Drain(*client);
+  finished_.store(true);
 }
 
 Status Worker::Handshake(NodeClient& client) {
@@ -79,9 +81,10 @@ void Worker::RunOpenLoop(NodeClient& client, const std::atomic<bool>& stop,
                          int64_t start_us) {
   const double interval_us = 1e6 * static_cast<double>(options_.batch) / setup_.rate;
   double next_due = static_cast<double>(start_us) + setup_.phase * interval_us;
-  while (!stop.load(std::memory_order_relaxed)) {
+  while (!stop.load(std::memory_order_relaxed) && !spent_) {
     const int64_t now = NowUs();
-    while (next_due <= static_cast<double>(now) && in_flight_.size() < max_outstanding_) {
+    while (next_due <= static_cast<double>(now) && in_flight_.size() < max_outstanding_ &&
+           !spent_) {
       SendOne(client, static_cast<int64_t>(next_due));
       next_due += interval_us;
     }
@@ -104,7 +107,7 @@ void Worker::RunOpenLoop(NodeClient& client, const std::atomic<bool>& stop,
 }
 
 void Worker::RunClosedLoop(NodeClient& client, const std::atomic<bool>& stop) {
-  while (!stop.load(std::memory_order_relaxed)) {
+  while (!stop.load(std::memory_order_relaxed) && !spent_) {
     while (in_flight_.size() < max_outstanding_ &&
            !stop.load(std::memory_order_relaxed)) {
       if (!SendOne(client, NowUs())) break;
@@ -148,6 +151,12 @@ ClientWrite Worker::NextWrite(uint64_t* key) {
 }
 
 bool Worker::SendOne(NodeClient& client, int64_t start_us) {
+  const auto writes = static_cast<uint32_t>(options_.batch);
+  if (setup_.budget != nullptr &&
+      setup_.budget->fetch_sub(writes, std::memory_order_relaxed) <= 0) {
+    spent_ = true;
+    return false;
+  }
   const bool sampled = setup_.tracker != nullptr && writes_ % sample_every_ == 0;
   ClientRequest request;
   uint64_t key = 0;
@@ -163,7 +172,6 @@ bool Worker::SendOne(NodeClient& client, int64_t start_us) {
     request.key = std::move(w.key);
     request.value = std::move(w.value);
   }
-  const auto writes = static_cast<uint32_t>(options_.batch);
   if (sampled) setup_.tracker->Interest(key);
   Result<uint64_t> id = client.Send(std::move(request), kSendTimeoutMs);
   if (!id.ok()) {

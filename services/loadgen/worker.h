@@ -50,6 +50,7 @@ struct WorkerSetup {
   const LoadOptions* options = nullptr;
   const KeyChooser* keys = nullptr;
   ReplicationTracker* tracker = nullptr;  // null: replication not tracked
+  std::atomic<int64_t>* budget = nullptr;  // writes left, shared; null: no limit
 };
 
 class Worker {
@@ -65,6 +66,8 @@ class Worker {
 
   // Connected (or failed to), waiting for the start.
   bool ready() const { return ready_.load(); }
+  // Done writing and waiting: the budget is spent or `stop` was set.
+  bool finished() const { return finished_.load(); }
   WorkerStats& stats() { return stats_; }
   size_t node() const { return setup_.node; }
   // With --check-acked, once Run() has returned.
@@ -103,10 +106,12 @@ class Worker {
   std::mt19937_64 rng_;
   std::string value_pool_;  // values are slices of it at shifting offsets
   uint64_t writes_ = 0;
+  bool spent_ = false;  // the shared budget ran out
   int64_t last_expiry_us_ = 0;
   std::unordered_map<uint64_t, InFlight> in_flight_;  // by request_id
   std::vector<uint64_t> batch_latencies_;
   std::atomic<bool> ready_{false};
+  std::atomic<bool> finished_{false};
   WorkerStats stats_;
   AckedVersions acked_;
 };

@@ -159,6 +159,29 @@ TEST(LoadgenTest, BatchedWritesCountEveryRecordAndConverge) {
             written);
 }
 
+TEST(LoadgenTest, WritesEndsTheRunAfterExactlyThatMany) {
+  const std::vector<std::string> ids = {"a", "b"};
+  Cluster cluster;
+  ASSERT_TRUE(cluster.StartCoordinator());
+  for (const auto& id : ids)
+    ASSERT_TRUE(cluster.AddAndStartNode({.id = id, .store = "memory"}));
+  for (const auto& id : ids)
+    ASSERT_TRUE(WaitPeersConnected(cluster, id, Others(ids, id)));
+
+  // --duration 0 alone would run until a signal: the count must end it.
+  LoadgenRun run = RunLoadgen(
+      cluster, {"--nodes", NodesArg(cluster, ids), "--writers", "1", "--writes", "3001",
+                "--duration", "0", "--keys", "1000", "--quiesce-timeout", "30"});
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString() << "\n" << run.err;
+  ASSERT_TRUE(run.report) << run.report_error;
+  const JsonValue& r = *run.report;
+  EXPECT_TRUE(r["converged"].boolean()) << run.err;
+  EXPECT_EQ(r["writes"].AsUint(), std::optional<uint64_t>(3001));
+  EXPECT_EQ(r["sent"].AsUint(), std::optional<uint64_t>(3001));
+  EXPECT_GT(std::stod(r["replicated_s"].str()), 0.0);
+  EXPECT_GT(std::stod(r["replication_throughput_per_s"].str()), 0.0);
+}
+
 TEST(LoadgenTest, UnconnectedNodesAreReportedAsNotConverged) {
   Cluster cluster;
   // No coordinator and no peers: neither node ever hears of the other.
