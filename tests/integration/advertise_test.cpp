@@ -24,6 +24,10 @@ TEST(AdvertiseTest, NodesBoundOnEveryInterfaceConvergeByHostName) {
   EXPECT_NE(members.out.find("tcp://localhost:"), std::string::npos) << members.out;
   EXPECT_EQ(members.out.find("tcp://*:"), std::string::npos) << members.out;
 
+  EXPECT_NE(cluster.LogTail("a", 100000).find("advertises api=tcp://localhost:"),
+            std::string::npos)
+      << cluster.LogTail("a");
+
   ASSERT_TRUE(CtlPut(cluster, "a", "from-a", "1"));
   ASSERT_TRUE(CtlPut(cluster, "c", "from-c", "3"));
   for (const std::string& id : ids) {
