@@ -13,13 +13,16 @@ TEST(AdvertiseTest, NodesBoundOnEveryInterfaceConvergeByHostName) {
   ASSERT_TRUE(cluster.StartCoordinator());
   const std::vector<std::string> ids = {"a", "b", "c"};
   for (const std::string& id : ids) {
-    ASSERT_TRUE(cluster.AddAndStartNode({.id = id, .bind_any_advertise_localhost = true}));
+    ASSERT_TRUE(
+        cluster.AddAndStartNode({.id = id, .bind_any_advertise_localhost = true}));
   }
   for (const std::string& id : ids) {
-    ASSERT_TRUE(WaitPeersConnected(cluster, id, Others(ids, id))) << StatusDump(cluster, ids);
+    ASSERT_TRUE(WaitPeersConnected(cluster, id, Others(ids, id)))
+        << StatusDump(cluster, ids);
   }
   // The coordinator hands out the advertised names, not the bound wildcard.
-  CtlResult members = cluster.Ctl({"--coordinator", cluster.coordinator_endpoint(), "members"});
+  CtlResult members =
+      cluster.Ctl({"--coordinator", cluster.coordinator_endpoint(), "members"});
   ASSERT_EQ(members.code(), 0) << members.Describe();
   EXPECT_NE(members.out.find("tcp://localhost:"), std::string::npos) << members.out;
   EXPECT_EQ(members.out.find("tcp://*:"), std::string::npos) << members.out;
@@ -35,7 +38,8 @@ TEST(AdvertiseTest, NodesBoundOnEveryInterfaceConvergeByHostName) {
     EXPECT_TRUE(WaitValue(cluster, id, "from-c", "3"));
   }
   std::string detail;
-  EXPECT_TRUE(WaitUntil([&] { return cluster.DigestsEqual(ids, &detail); }, 10s)) << detail;
+  EXPECT_TRUE(WaitUntil([&] { return cluster.DigestsEqual(ids, &detail); }, 10s))
+      << detail;
 }
 
 }  // namespace

@@ -46,9 +46,9 @@ std::vector<Mount> Mounts(const YAML::Node& service) {
   for (const std::string& v : Strings(service["volumes"])) {
     const size_t a = v.find(':');
     const size_t b = v.find(':', a + 1);
-    mounts.push_back({v.substr(0, a), v.substr(a + 1, b == std::string::npos
-                                                          ? std::string::npos
-                                                          : b - a - 1)});
+    mounts.push_back(
+        {v.substr(0, a),
+         v.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1)});
   }
   return mounts;
 }
@@ -75,8 +75,8 @@ TEST(DeployComposeTest, ServicesMatchTheirConfigs) {
   ASSERT_TRUE(services.IsMap()) << resolved.out;
   std::set<std::string> names;
   for (const auto& entry : services) names.insert(entry.first.Scalar());
-  EXPECT_EQ(names, (std::set<std::string>{"coordinator", "node1", "node2", "node3",
-                                          "loadgen"}));
+  EXPECT_EQ(names,
+            (std::set<std::string>{"coordinator", "node1", "node2", "node3", "loadgen"}));
 
   const YAML::Node coordinator = services["coordinator"];
   const std::string coordinator_file = HostConfigPath(coordinator);
@@ -88,8 +88,10 @@ TEST(DeployComposeTest, ServicesMatchTheirConfigs) {
   const auto coordinator_bind = TcpHostPort(coordinator_config->bind);
   ASSERT_TRUE(coordinator_bind);
   EXPECT_EQ(coordinator["restart"].as<std::string>(""), "unless-stopped");
-  const std::vector<std::string> coordinator_health = Strings(coordinator["healthcheck"]["test"]);
-  EXPECT_TRUE(Contains(coordinator_health, "syncctl") && Contains(coordinator_health, "members") &&
+  const std::vector<std::string> coordinator_health =
+      Strings(coordinator["healthcheck"]["test"]);
+  EXPECT_TRUE(Contains(coordinator_health, "syncctl") &&
+              Contains(coordinator_health, "members") &&
               Contains(coordinator_health,
                        "tcp://127.0.0.1:" + std::to_string(coordinator_bind->second)))
       << YAML::Dump(coordinator["healthcheck"]);
@@ -101,7 +103,8 @@ TEST(DeployComposeTest, ServicesMatchTheirConfigs) {
     const YAML::Node node = services[name];
     EXPECT_FALSE(node["profiles"]) << "nodes start without a profile";
     EXPECT_EQ(node["restart"].as<std::string>(""), "unless-stopped");
-    EXPECT_EQ(node["build"]["dockerfile"].as<std::string>(""), "deploy/docker/Dockerfile");
+    EXPECT_EQ(node["build"]["dockerfile"].as<std::string>(""),
+              "deploy/docker/Dockerfile");
     const std::string file = HostConfigPath(node);
     ASSERT_EQ(file, SourcePath("deploy/docker/" + name + ".yaml"));
     CtlResult ok = CheckConfig(temp.path(), "sync-node", file);
@@ -136,9 +139,10 @@ TEST(DeployComposeTest, ServicesMatchTheirConfigs) {
     EXPECT_TRUE(store_in_volume) << config->data_dir << " is not in a volume";
 
     const std::vector<std::string> health = Strings(node["healthcheck"]["test"]);
-    EXPECT_TRUE(Contains(health, "syncctl") && Contains(health, "status") &&
-                Contains(health, "tcp://127.0.0.1:" +
-                                     std::to_string(TcpHostPort(config->endpoints.api)->second)))
+    EXPECT_TRUE(
+        Contains(health, "syncctl") && Contains(health, "status") &&
+        Contains(health, "tcp://127.0.0.1:" +
+                             std::to_string(TcpHostPort(config->endpoints.api)->second)))
         << YAML::Dump(node["healthcheck"]);
   }
 
@@ -153,7 +157,8 @@ TEST(DeployComposeTest, ServicesMatchTheirConfigs) {
   }
   EXPECT_EQ(nodes_arg, node_apis[0] + "," + node_apis[1] + "," + node_apis[2]);
   for (const std::string name : {"node1", "node2", "node3"}) {
-    EXPECT_EQ(loadgen["depends_on"][name]["condition"].as<std::string>(""), "service_healthy")
+    EXPECT_EQ(loadgen["depends_on"][name]["condition"].as<std::string>(""),
+              "service_healthy")
         << name;
   }
 }

@@ -60,7 +60,8 @@ std::vector<Stage> Stages(const std::string& path) {
     // apt-get install [-options] PACKAGES... up to the next && or ;
     for (size_t i = 0; i + 1 < words.size(); ++i) {
       if (words[i] != "apt-get" || words[i + 1] != "install") continue;
-      for (size_t j = i + 2; j < words.size() && words[j] != "&&" && words[j] != ";"; ++j) {
+      for (size_t j = i + 2; j < words.size() && words[j] != "&&" && words[j] != ";";
+           ++j) {
         if (words[j][0] != '-') stages.back().apt_packages.insert(words[j]);
       }
     }
@@ -80,7 +81,8 @@ std::vector<std::string> BootstrapPackages() {
       continue;
     }
     if (line.rfind(")", 0) == 0) break;
-    for (const std::string& w : Words(line.substr(0, line.find('#')))) packages.push_back(w);
+    for (const std::string& w : Words(line.substr(0, line.find('#'))))
+      packages.push_back(w);
   }
   return packages;
 }
@@ -116,12 +118,14 @@ TEST(DeployDockerTest, BuildStageHasTheLibrariesOfBootstrap) {
   const std::vector<Stage> stages = Stages(SourcePath("deploy/docker/Dockerfile"));
   ASSERT_GE(stages.size(), 2u);
   const std::vector<std::string> bootstrap = BootstrapPackages();
-  ASSERT_TRUE(Contains(bootstrap, "libzmq3-dev")) << "PACKAGES not found in scripts/bootstrap";
+  ASSERT_TRUE(Contains(bootstrap, "libzmq3-dev"))
+      << "PACKAGES not found in scripts/bootstrap";
   for (const std::string& p : bootstrap) {
     // The image builds neither tests nor benchmarks.
     if (p == "libgtest-dev" || p == "libbenchmark-dev") continue;
     if (p.size() < 4 || p.substr(p.size() - 4) != "-dev") continue;
-    EXPECT_TRUE(stages.front().apt_packages.count(p)) << p << " missing from the build stage";
+    EXPECT_TRUE(stages.front().apt_packages.count(p))
+        << p << " missing from the build stage";
   }
   std::string configure;
   for (const std::string& ins : stages.front().instructions) {
@@ -137,8 +141,10 @@ TEST(DeployDockerTest, BuildStageHasTheLibrariesOfBootstrap) {
 
 // The shared libraries `binary` links directly: what apt must install (the
 // packages' own dependencies come with them).
-std::vector<std::string> NeededLibraries(const std::string& scratch, const std::string& binary) {
-  CtlResult dump = RunTool(scratch, {.binary = "/usr/bin/objdump", .args = {"-p", binary}});
+std::vector<std::string> NeededLibraries(const std::string& scratch,
+                                         const std::string& binary) {
+  CtlResult dump =
+      RunTool(scratch, {.binary = "/usr/bin/objdump", .args = {"-p", binary}});
   EXPECT_EQ(dump.code(), 0) << dump.Describe();
   std::vector<std::string> libs;
   std::istringstream lines(dump.out);
@@ -201,12 +207,13 @@ TEST(DeployDockerTest, RuntimeStageHasEveryLinkedLibrary) {
     const auto it = owners.find(lib);
     std::string all;
     bool found = false;
-    for (const std::string& p : it == owners.end() ? std::set<std::string>{} : it->second) {
+    for (const std::string& p :
+         it == owners.end() ? std::set<std::string>{} : it->second) {
       found |= present.count(p) > 0;
       all += p + " ";
     }
-    EXPECT_TRUE(found) << binaries[0] << " links " << lib << ", from the package(s) " << all
-                       << "which the runtime stage does not install";
+    EXPECT_TRUE(found) << binaries[0] << " links " << lib << ", from the package(s) "
+                       << all << "which the runtime stage does not install";
   }
 }
 

@@ -42,7 +42,8 @@ TEST(DeployFilesTest, EveryFileIsCovered) {
     }
     seen[relative] = true;
   }
-  for (const auto& [file, found] : seen) EXPECT_TRUE(found) << "deploy/" << file << " is gone";
+  for (const auto& [file, found] : seen)
+    EXPECT_TRUE(found) << "deploy/" << file << " is gone";
 }
 
 }  // namespace

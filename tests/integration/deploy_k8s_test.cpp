@@ -4,8 +4,8 @@
 // name as node id and its headless-Service DNS name advertised.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <tuple>
 
@@ -23,7 +23,8 @@ std::map<std::string, YAML::Node> LoadObjects() {
   std::map<std::string, YAML::Node> objects;
   for (const char* file : kManifests) {
     std::string error;
-    std::vector<YAML::Node> docs = LoadYamlDocuments(SourcePath("deploy/k8s/") + file, &error);
+    std::vector<YAML::Node> docs =
+        LoadYamlDocuments(SourcePath("deploy/k8s/") + file, &error);
     EXPECT_TRUE(error.empty()) << error;
     EXPECT_FALSE(docs.empty()) << file;
     for (const YAML::Node& doc : docs) {
@@ -83,7 +84,8 @@ bool MountsConfigMap(const YAML::Node& workload, const std::string& name,
                      const std::string& path) {
   std::string volume;
   for (const YAML::Node& v : workload["spec"]["template"]["spec"]["volumes"]) {
-    if (v["configMap"] && v["configMap"]["name"].Scalar() == name) volume = v["name"].Scalar();
+    if (v["configMap"] && v["configMap"]["name"].Scalar() == name)
+      volume = v["name"].Scalar();
   }
   for (const YAML::Node& m : Container(workload)["volumeMounts"]) {
     if (m["name"].Scalar() == volume && m["mountPath"].Scalar() == path) return true;
@@ -103,8 +105,10 @@ TEST(DeployK8sTest, ManifestsReferToEachOther) {
   const YAML::Node headless = objects["Service/datasync-node"];
 
   EXPECT_TRUE(Selects(coordinator["spec"]["selector"]["matchLabels"], coordinator));
-  EXPECT_TRUE(Selects(objects["Service/datasync-coordinator"]["spec"]["selector"], coordinator));
-  EXPECT_FALSE(Selects(objects["Service/datasync-coordinator"]["spec"]["selector"], nodes));
+  EXPECT_TRUE(
+      Selects(objects["Service/datasync-coordinator"]["spec"]["selector"], coordinator));
+  EXPECT_FALSE(
+      Selects(objects["Service/datasync-coordinator"]["spec"]["selector"], nodes));
   EXPECT_TRUE(Selects(nodes["spec"]["selector"]["matchLabels"], nodes));
   EXPECT_TRUE(Selects(headless["spec"]["selector"], nodes));
   EXPECT_FALSE(Selects(headless["spec"]["selector"], coordinator));
@@ -139,7 +143,8 @@ TEST(DeployK8sTest, ManifestsReferToEachOther) {
 
   // Readiness through syncctl, on the ports the configs bind.
   const auto node_probe = Strings(Container(nodes)["readinessProbe"]["exec"]["command"]);
-  EXPECT_TRUE(Contains(node_probe, "status") && Contains(node_probe, "tcp://127.0.0.1:7101"))
+  EXPECT_TRUE(Contains(node_probe, "status") &&
+              Contains(node_probe, "tcp://127.0.0.1:7101"))
       << YAML::Dump(Container(nodes)["readinessProbe"]);
   EXPECT_EQ(node_probe.at(0), "syncctl");
   const auto coordinator_probe =
@@ -150,7 +155,8 @@ TEST(DeployK8sTest, ManifestsReferToEachOther) {
 
   const auto pod_security = nodes["spec"]["template"]["spec"]["securityContext"];
   EXPECT_TRUE(pod_security["runAsNonRoot"].as<bool>(false));
-  EXPECT_EQ(pod_security["fsGroup"].as<int>(0), 10001) << "the image's user owns the volume";
+  EXPECT_EQ(pod_security["fsGroup"].as<int>(0), 10001)
+      << "the image's user owns the volume";
 }
 
 // The pod datasync-node-1 gets node id datasync-node-1, advertises its DNS
@@ -167,19 +173,21 @@ TEST(DeployK8sTest, StartNodeRendersAPodConfig) {
   EXPECT_EQ(coordinator_check.code(), 0) << coordinator_check.Describe();
 
   const char* path = getenv("PATH");
-  CtlResult rendered = RunTool(
-      temp.path(), {.binary = "/bin/sh",
-                    .args = {temp.Sub("start-node"), "--check-config"},
-                    .env = {{"POD_NAME", "datasync-node-1"},
-                            {"NODE_TEMPLATE", temp.Sub("node.yaml.in")},
-                            {"NODE_CONFIG", temp.Sub("node.yaml")},
-                            {"PATH", BinaryDir() + ":" + (path ? path : "/usr/bin:/bin")}}});
+  CtlResult rendered =
+      RunTool(temp.path(),
+              {.binary = "/bin/sh",
+               .args = {temp.Sub("start-node"), "--check-config"},
+               .env = {{"POD_NAME", "datasync-node-1"},
+                       {"NODE_TEMPLATE", temp.Sub("node.yaml.in")},
+                       {"NODE_CONFIG", temp.Sub("node.yaml")},
+                       {"PATH", BinaryDir() + ":" + (path ? path : "/usr/bin:/bin")}}});
   ASSERT_EQ(rendered.code(), 0) << rendered.Describe();
   Result<NodeConfig> config = LoadNodeConfig(temp.Sub("node.yaml"));
   ASSERT_TRUE(config.ok()) << config.status().message();
   EXPECT_EQ(config->id(), "datasync-node-1");
 
-  const auto container_ports = ContainerPorts(Container(objects["StatefulSet/datasync-node"]));
+  const auto container_ports =
+      ContainerPorts(Container(objects["StatefulSet/datasync-node"]));
   const auto service_ports = ServicePorts(objects["Service/datasync-node"]);
   for (const auto& [name, bound, advertised] :
        {std::tuple{"api", config->endpoints.api, config->advertised.api},
@@ -196,14 +204,16 @@ TEST(DeployK8sTest, StartNodeRendersAPodConfig) {
     EXPECT_EQ(service_ports.count(name) ? service_ports.at(name) : -1, b->second);
   }
 
-  Result<CoordinatorConfig> coordinator = LoadCoordinatorConfig(temp.Sub("coordinator.yaml"));
+  Result<CoordinatorConfig> coordinator =
+      LoadCoordinatorConfig(temp.Sub("coordinator.yaml"));
   ASSERT_TRUE(coordinator.ok()) << coordinator.status().message();
   const int coordinator_port = TcpHostPort(coordinator->bind)->second;
   EXPECT_EQ(config->coordinator.value_or(""),
             "tcp://datasync-coordinator:" + std::to_string(coordinator_port));
   EXPECT_EQ(ServicePorts(objects["Service/datasync-coordinator"])["coordinator"],
             coordinator_port);
-  EXPECT_EQ(ContainerPorts(Container(objects["Deployment/datasync-coordinator"]))["coordinator"],
+  EXPECT_EQ(ContainerPorts(
+                Container(objects["Deployment/datasync-coordinator"]))["coordinator"],
             coordinator_port);
   // The store on the pod's volume.
   EXPECT_EQ(config->data_dir.rfind("/var/lib/datasync/", 0), 0u) << config->data_dir;

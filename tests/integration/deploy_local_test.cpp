@@ -42,7 +42,8 @@ std::vector<pid_t> ProcessesMentioning(const std::string& text) {
 // is stopped when it goes away.
 class Launcher {
  public:
-  explicit Launcher(const TempDir& temp) : scratch_(temp.path()), dir_(temp.Sub("cluster")) {}
+  explicit Launcher(const TempDir& temp)
+      : scratch_(temp.path()), dir_(temp.Sub("cluster")) {}
   ~Launcher() {
     if (ProcessesMentioning(dir_ + "/").empty()) return;
     (void)Run({"down"});

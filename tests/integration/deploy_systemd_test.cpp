@@ -54,9 +54,9 @@ const char* const kUnits[] = {"sync-coordinator.service", "sync-node@.service"};
 
 TEST(DeploySystemdTest, UnitsVerify) {
   const std::string analyze = FindInPath("systemd-analyze");
-  ASSERT_FALSE(analyze.empty())
-      << "systemd-analyze is not installed: scripts/bootstrap installs it (Debian package "
-         "systemd)";
+  ASSERT_FALSE(analyze.empty()) << "systemd-analyze is not installed: scripts/bootstrap "
+                                   "installs it (Debian package "
+                                   "systemd)";
   TempDir temp("deploy-systemd");
   std::vector<std::string> args = {"verify"};
   for (const char* unit : kUnits) {
@@ -91,7 +91,8 @@ CtlResult CheckExecStart(const std::string& scratch, const std::string& unit,
   std::vector<std::string> words = Words(ReplaceAll(d["ExecStart"], "%i", instance));
   CtlResult bad;
   if (words.empty() || words[0].rfind(kBinDir, 0) != 0) {
-    bad.err = "ExecStart does not start with " + std::string(kBinDir) + ": " + d["ExecStart"];
+    bad.err =
+        "ExecStart does not start with " + std::string(kBinDir) + ": " + d["ExecStart"];
     return bad;
   }
   ToolRun run{.binary = BinaryDir() + "/" + words[0].substr(sizeof(kBinDir) - 1)};

@@ -15,7 +15,9 @@ std::string SourcePath(const std::string& relative) {
   return std::string(DATASYNC_SOURCE_DIR) + "/" + relative;
 }
 
-std::string BinaryDir() { return fs::path(BinaryPath("sync-node")).parent_path().string(); }
+std::string BinaryDir() {
+  return fs::path(BinaryPath("sync-node")).parent_path().string();
+}
 
 std::string FindInPath(const std::string& tool) {
   const char* path = getenv("PATH");
