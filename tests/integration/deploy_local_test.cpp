@@ -126,6 +126,8 @@ TEST(DeployLocalTest, FiveNodesConvergeAndDownLeavesNoProcess) {
   EXPECT_EQ(down.code(), 0) << down.Describe();
   EXPECT_EQ(down.err.find("killing"), std::string::npos) << down.Describe();
   EXPECT_TRUE(ProcessesMentioning(launcher.dir() + "/").empty());
+  CtlResult after = launcher.Run({"status"});
+  EXPECT_EQ(after.code(), 1) << after.Describe();
   // Every node stopped through the cluster shutdown, not by a signal.
   for (int i = 1; i <= 5; ++i) {
     const std::string id = "n" + std::to_string(i);
@@ -142,7 +144,8 @@ TEST(DeployLocalTest, FailedUpLeavesNoProcess) {
   Launcher launcher(temp);
   CtlResult first = launcher.Run({"up", "--nodes", "2"});
   ASSERT_EQ(first.code(), 0) << first.Describe();
-  ASSERT_EQ(launcher.Run({"down"}).code(), 0);
+  CtlResult first_down = launcher.Run({"down"});
+  ASSERT_EQ(first_down.code(), 0) << first_down.Describe();
   // n2's data folder replaced by a file: its store cannot open.
   fs::remove_all(launcher.dir() + "/data/n2");
   std::ofstream(launcher.dir() + "/data/n2") << "not a folder";
