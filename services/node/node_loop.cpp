@@ -111,7 +111,9 @@ Status NodeLoop::Start() {
   if (config_.coordinator) {
     coordinator_ = std::make_unique<CoordinatorLink>(
         &context_, *config_.coordinator,
-        MemberInfo{config_.id(), ep.api, ep.pub, ep.sync}, in);
+        MemberInfo{config_.id(), config_.advertised.api, config_.advertised.pub,
+                   config_.advertised.sync},
+        in);
     s = coordinator_->Open();
     if (!s.ok()) return s;
   }

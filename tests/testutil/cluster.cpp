@@ -65,6 +65,13 @@ std::string Tail(const std::string& text, size_t max_bytes) {
   return "..." + text.substr(text.size() - max_bytes);
 }
 
+// `text` with its first `from` replaced by `to`.
+std::string Replaced(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
 SpawnOptions ServiceSpawn(const std::string& binary, std::vector<std::string> args,
                           const std::string& log_prefix) {
   SpawnOptions options;
@@ -196,8 +203,18 @@ std::string Cluster::NodeYaml(const Node& node) const {
   std::ostringstream y;
   y << "node:\n  id: " << o.id << "\n  data_dir: " << dir_ << "/" << o.id
     << "/data\n  mode: " << o.mode << "\n"
-    << "endpoints:\n  api: " << node.endpoints.api << "\n  pub: " << node.endpoints.pub
-    << "\n  sync: " << node.endpoints.sync << "\n";
+    << "endpoints:\n";
+  if (o.bind_any_advertise_localhost) {
+    auto any = [](const std::string& ep) { return Replaced(ep, "127.0.0.1", "*"); };
+    auto name = [](const std::string& ep) { return Replaced(ep, "127.0.0.1", "localhost"); };
+    const NodeAddresses& e = node.endpoints;
+    y << "  api: " << any(e.api) << "\n  pub: " << any(e.pub) << "\n  sync: " << any(e.sync)
+      << "\n  advertise:\n    api: " << name(e.api) << "\n    pub: " << name(e.pub)
+      << "\n    sync: " << name(e.sync) << "\n";
+  } else {
+    y << "  api: " << node.endpoints.api << "\n  pub: " << node.endpoints.pub
+      << "\n  sync: " << node.endpoints.sync << "\n";
+  }
   if (o.use_coordinator && !coordinator_ep_.empty()) {
     y << "coordinator: " << coordinator_ep_ << "\n";
   }

@@ -65,6 +65,10 @@ struct NodeConfig {
   StoreConfig store;
 
   NodeEndpoints endpoints;
+  // What the coordinator tells peers and clients: endpoints.advertise, each
+  // defaulting to the bound endpoint. They differ where a node binds every
+  // interface (a container, a pod) and is reached by a host name.
+  NodeEndpoints advertised;
   std::optional<std::string> coordinator;  // absent: static peers only
   std::vector<PeerConfig> peers;
 

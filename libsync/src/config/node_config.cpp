@@ -42,7 +42,7 @@ void ReadNodeSection(YamlMap& root, NodeConfig* c) {
 
 void ReadEndpoints(YamlMap& root, NodeConfig* c) {
   YamlMap endpoints = root.GetMap("endpoints", Need::kRequired);
-  endpoints.AllowKeys({"api", "pub", "sync"});
+  endpoints.AllowKeys({"api", "pub", "sync", "advertise"});
   const struct {
     const char* key;
     const char* example;
@@ -64,6 +64,46 @@ void ReadEndpoints(YamlMap& root, NodeConfig* c) {
                                            Quote(*sockets[i].value));
         break;
       }
+    }
+  }
+  c->advertised = c->endpoints;
+  YamlMap advertise = endpoints.GetMap("advertise", Need::kOptional);
+  advertise.AllowKeys({"api", "pub", "sync"});
+  advertise.GetEndpoint("api", Need::kOptional, EndpointUse::kConnect,
+                        "tcp://node-1.example:7101", &c->advertised.api);
+  advertise.GetEndpoint("pub", Need::kOptional, EndpointUse::kConnect,
+                        "tcp://node-1.example:7102", &c->advertised.pub);
+  advertise.GetEndpoint("sync", Need::kOptional, EndpointUse::kConnect,
+                        "tcp://node-1.example:7103", &c->advertised.sync);
+}
+
+// True for a TCP endpoint bound on every interface, which no peer can
+// connect to as written.
+bool BindsEveryInterface(std::string_view endpoint) {
+  for (std::string_view any : {"tcp://*:", "tcp://0.0.0.0:", "tcp://[::]:"}) {
+    if (endpoint.starts_with(any)) return true;
+  }
+  return false;
+}
+
+// Peers learn pub and sync from the coordinator; one bound on every
+// interface and not advertised would leave them connecting to nothing.
+void CheckAdvertised(YamlMap& root, const NodeConfig& c) {
+  if (!root.ok() || !c.coordinator) return;
+  YamlMap endpoints = root.GetMap("endpoints", Need::kRequired);
+  const struct {
+    const char* key;
+    const std::string& bound;
+    const std::string& advertised;
+  } sockets[] = {{"pub", c.endpoints.pub, c.advertised.pub},
+                 {"sync", c.endpoints.sync, c.advertised.sync}};
+  for (const auto& socket : sockets) {
+    if (BindsEveryInterface(socket.bound) && socket.advertised == socket.bound) {
+      endpoints.Fail(socket.key, std::string("binds every interface, so peers told by the "
+                                             "coordinator need endpoints.advertise.") +
+                                     socket.key + " (the host name they reach it by), got " +
+                                     Quote(socket.bound));
+      return;
     }
   }
 }
@@ -199,6 +239,7 @@ Result<NodeConfig> ParseNodeConfig(const std::string& yaml_text,
     ReadNodeSection(root, &c);
     ReadEndpoints(root, &c);
     ReadPeers(root, &c);
+    CheckAdvertised(root, c);
     ReadStore(root, &c);
     ReadReplication(root, &c);
     ReadLimits(root, &c);
