@@ -32,14 +32,6 @@ std::vector<std::string> Instructions(const std::string& path) {
   return out;
 }
 
-std::vector<std::string> Words(const std::string& text) {
-  std::istringstream in(text);
-  std::vector<std::string> words;
-  std::string w;
-  while (in >> w) words.push_back(w);
-  return words;
-}
-
 struct Stage {
   std::string from;                    // the image
   std::set<std::string> apt_packages;  // of `apt-get install`

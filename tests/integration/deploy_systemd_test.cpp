@@ -42,14 +42,6 @@ std::map<std::string, std::string> Directives(const std::string& text) {
   return d;
 }
 
-std::vector<std::string> Words(const std::string& text) {
-  std::istringstream in(text);
-  std::vector<std::string> words;
-  std::string w;
-  while (in >> w) words.push_back(w);
-  return words;
-}
-
 const char* const kUnits[] = {"sync-coordinator.service", "sync-node@.service"};
 
 TEST(DeploySystemdTest, UnitsVerify) {

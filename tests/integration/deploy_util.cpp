@@ -105,4 +105,12 @@ bool Contains(const std::vector<std::string>& haystack, const std::string& needl
   return false;
 }
 
+std::vector<std::string> Words(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> words;
+  std::string w;
+  while (in >> w) words.push_back(w);
+  return words;
+}
+
 }  // namespace datasync::testutil

@@ -54,4 +54,7 @@ std::vector<std::string> Strings(const YAML::Node& sequence);
 // Whether `haystack` holds `needle` as an element.
 bool Contains(const std::vector<std::string>& haystack, const std::string& needle);
 
+// The whitespace-separated words of `text`.
+std::vector<std::string> Words(const std::string& text);
+
 }  // namespace datasync::testutil
