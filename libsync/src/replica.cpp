@@ -82,6 +82,10 @@ void Replica::Delete(ClientToken token, const std::string& collection,
   LocalWrite(token, collection, key, nullptr, now_ms);
 }
 
+void Replica::CommitAux(std::string name, std::string value) {
+  out_.batch.aux.emplace_back(std::move(name), std::move(value));
+}
+
 void Replica::LocalWrite(ClientToken token, const std::string& collection,
                          const std::string& key, const std::string* value,
                          uint64_t now_ms) {

@@ -108,7 +108,7 @@ Status NodeLoop::Start() {
     if (!s.ok()) return s;
   }
   RefreshPeers();
-  return Status::Ok();
+  return StartConnectors();
 }
 
 Status NodeLoop::Run() {
@@ -147,6 +147,7 @@ bool NodeLoop::PollAndDrain() {
   add(peers_->sub(), Source::kSub);
   if (coordinator_) add(coordinator_->socket(), Source::kCoordinator);
   for (auto& [id, dealer] : peers_->dealers()) add(*dealer, Source::kPeer, id);
+  for (auto& link : connectors_) add(link->socket, Source::kConnector, link->config.name);
 
   try {
     zmq::poll(items, std::chrono::milliseconds(PollTimeoutMs(SteadyMs())));
@@ -179,6 +180,9 @@ bool NodeLoop::PollAndDrain() {
         break;
       case Source::kPeer:
         more |= DrainPeer(peer, peers_->dealer(peer), kDrainBudget);
+        break;
+      case Source::kConnector:
+        more |= DrainConnector(FindConnector(peer), kDrainBudget);
         break;
     }
   }
@@ -240,6 +244,7 @@ void NodeLoop::Flush() {
   // survives a crash of this process.
   SendMessages(out.messages);
   SendWriteReplies(out.replies);
+  ConnectorsAfterCommit(&out.replies, out.batch.writes, true);
   if (watchers_.size() > 0 && !out.batch.writes.empty()) {
     std::vector<const Record*> records;
     records.reserve(out.batch.writes.size());
@@ -261,6 +266,7 @@ void NodeLoop::OnCommitFailed(ReplicaOutput* out, const Status& error) {
       r.status = Status::IoError("store commit failed: " + error.message());
   }
   SendWriteReplies(out->replies);
+  ConnectorsAfterCommit(&out->replies, {}, false);
   // Nothing of the batch is published. Metadata alone is rewritten whole by
   // the next heartbeat's commit, so the replica may go on; but records that
   // did not reach the store put its memory ahead of the store, so it is
@@ -294,6 +300,7 @@ void NodeLoop::Shutdown() {
     coordinator_->SendLeave();
     coordinator_->Close();
   }
+  StopConnectors();
   peers_->Close();
   api_.close();
   sync_.close();

@@ -119,6 +119,10 @@ class Replica {
   void Delete(ClientToken token, const std::string& collection,
               const std::string& key, uint64_t now_ms);
 
+  // Adds a named value to the next batch, so that it commits atomically
+  // with the writes fed before it (a connector's resume position).
+  void CommitAux(std::string name, std::string value);
+
   // A message from a peer (through SUB or the sync socket). Messages that
   // are not replication messages are counted and ignored.
   void OnMessage(const Message& message, uint64_t now_ms);

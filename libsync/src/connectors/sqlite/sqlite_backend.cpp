@@ -1,0 +1,559 @@
+// The SQLite table connector: an application's own database file, written
+// by the application at the same time (ARCHITECTURE §8).
+//
+// Capture: triggers record changed keys in _datasync_changes (sqlite_schema.h);
+// a change is noticed by polling PRAGMA data_version, which moves whenever
+// another connection commits. Each change row is read together with the
+// row's current content (absent: a delete) and becomes one local write; a
+// position is INSTANCE:ID, so a database replaced by another one (another
+// instance id) is read from its start. Apply: one transaction per batch with
+// the triggers muted through _datasync_control, the applied version of each
+// key and the vector reached.
+#include <sys/stat.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+
+#include "connectors/connector_backend.h"
+#include "connectors/sqlite/sqlite_schema.h"
+#include "connectors/sqlite/sqlite_values.h"
+#include "store/sqlite_util.h"
+
+namespace datasync {
+namespace {
+
+using sqlite::Exec;
+using sqlite::FromSqlite;
+using sqlite::Stmt;
+using namespace sqlite_connector;
+
+constexpr int kBusyTimeoutMs = 250;
+constexpr uint64_t kStatEveryMs = 250;
+
+uint64_t NowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+std::string EncodeVector(const VersionVector& vv) {
+  std::string out;
+  for (const auto& [origin, seq] : vv.entries()) {
+    out += (out.empty() ? "" : ",") + origin + "=" + std::to_string(seq);
+  }
+  return out;
+}
+
+bool DecodeVector(const std::string& text, VersionVector* vv) {
+  VersionVector::Map entries;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string item = text.substr(start, end - start);
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) return false;
+    uint64_t seq = 0;
+    for (char c : item.substr(eq + 1)) {
+      if (c < '0' || c > '9') return false;
+      seq = seq * 10 + static_cast<uint64_t>(c - '0');
+    }
+    entries[item.substr(0, eq)] = seq;
+    start = end + 1;
+  }
+  *vv = VersionVector(std::move(entries));
+  return true;
+}
+
+// Errors of one record's statement that retrying cannot cure.
+bool IsPermanent(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH:
+    case SQLITE_TOOBIG:
+    case SQLITE_RANGE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+class SqliteBackend : public ConnectorBackend {
+ public:
+  explicit SqliteBackend(const ConnectorConfig& config) : config_(config) {}
+  ~SqliteBackend() override { Close(); }
+
+  Status Open() override;
+  void Close() override;
+  Result<bool> Poll() override;
+  Status ReadChanges(const std::string& after, size_t max, ConnectorCaptured* out,
+                     std::vector<ConnectorFailure>* failures) override;
+  Status Consumed(const std::string& position) override;
+  Result<uint64_t> Backlog(const std::string& after) override;
+  Status Apply(const ConnectorApply& batch, const std::string& captured_after,
+               ApplyResult* result) override;
+  Result<VersionVector> AppliedVector() override;
+  Status Uninstall() override;
+
+ private:
+  // Per mapped table: its statements, prepared once per Open().
+  struct TableStmts {
+    Stmt select_row;  // the current row by primary key
+    Stmt remove;      // DELETE by primary key
+    Stmt pending;     // a change row of this key after the committed position
+    std::map<std::vector<int>, std::unique_ptr<Stmt>> upserts;  // by column set
+  };
+
+  Status OpenConnection();
+  Status Prepare(Stmt* stmt, const std::string& sql);
+  Status PrepareAll();
+  Status CheckFile(bool force);
+  // The id of `position` in this database; 0 for another instance's.
+  int64_t PositionId(const std::string& position) const;
+  const Table* TableOf(const std::string& collection) const;
+  Status Error(int rc, const std::string& context) const {
+    return FromSqlite(db_, rc, config_.target + ": " + context);
+  }
+  // One record, inside the apply transaction. A permanent problem goes to
+  // *failure; a transient one is the returned error.
+  Status ApplyRecord(const Record& r, int64_t captured_after, ApplyResult* result,
+                     std::string* failure);
+  Status Upsert(const Table& t, TableStmts& ts, const Record& r, std::string* failure);
+
+  ConnectorConfig config_;
+  sqlite3* db_ = nullptr;
+  std::vector<Table> tables_;
+  std::vector<std::unique_ptr<TableStmts>> table_stmts_;  // parallel to tables_
+  std::string instance_;
+  int64_t data_version_ = -1;
+  dev_t dev_ = 0;
+  ino_t ino_ = 0;
+  uint64_t next_stat_ms_ = 0;
+
+  // Statements on db_ that do not depend on a table; gone with the connection.
+  struct Statements {
+    Stmt data_version, read_changes, consumed, backlog, get_applied, put_applied,
+        put_state, get_state, set_applying;
+  };
+  std::unique_ptr<Statements> st_;
+};
+
+Status SqliteBackend::OpenConnection() {
+  struct stat st;
+  if (::stat(config_.target.c_str(), &st) != 0) {
+    return Status::IoError(config_.target + ": database file does not exist");
+  }
+  dev_ = st.st_dev;
+  ino_ = st.st_ino;
+  // No SQLITE_OPEN_CREATE: the application owns the file.
+  int rc = sqlite3_open_v2(config_.target.c_str(), &db_,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) return Error(rc, "cannot open");
+  sqlite3_extended_result_codes(db_, 1);
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+  // Reading the schema is what tells a database from another file.
+  return Exec(db_, "SELECT count(*) FROM sqlite_schema",
+              config_.target + ": not an SQLite database");
+}
+
+Status SqliteBackend::Open() {
+  Close();
+  Status s = OpenConnection();
+  if (s.ok()) s = ReadTables(db_, config_.map, &tables_);
+  if (s.ok()) s = Install(db_, tables_, config_.captures());
+  if (s.ok()) s = PrepareAll();
+  if (s.ok()) {
+    Stmt inst;
+    s = Prepare(&inst, "SELECT value FROM _datasync_state WHERE name = 'instance'");
+    if (s.ok() && sqlite3_step(inst.get()) == SQLITE_ROW) {
+      instance_ = reinterpret_cast<const char*>(sqlite3_column_text(inst.get(), 0));
+    } else if (s.ok()) {
+      s = Status::Corruption(config_.target + ": _datasync_state has no instance id");
+    }
+  }
+  if (s.ok()) {
+    Result<bool> first = Poll();
+    if (!first.ok()) s = first.status();
+  }
+  if (!s.ok()) {
+    Status full(s.code(), s.message().rfind(config_.target, 0) == 0
+                              ? s.message()
+                              : config_.target + ": " + s.message());
+    Close();
+    return full;
+  }
+  return Status::Ok();
+}
+
+void SqliteBackend::Close() {
+  table_stmts_.clear();
+  st_.reset();
+  if (db_ != nullptr) sqlite3_close_v2(db_);
+  db_ = nullptr;
+  data_version_ = -1;
+}
+
+Status SqliteBackend::Prepare(Stmt* stmt, const std::string& sql) {
+  const int rc = stmt->Prepare(db_, sql);
+  return rc == SQLITE_OK ? Status::Ok() : Error(rc, "preparing \"" + sql + "\"");
+}
+
+Status SqliteBackend::PrepareAll() {
+  const bool capture = config_.captures();
+  st_ = std::make_unique<Statements>();
+  struct {
+    Stmt* stmt;
+    const char* sql;
+    bool needs_capture;
+  } const global[] = {
+      {&st_->data_version, "PRAGMA data_version", false},
+      {&st_->read_changes,
+       "SELECT id, tbl, k1, k2, k3, k4 FROM _datasync_changes WHERE id > ?1 ORDER BY id "
+       "LIMIT ?2",
+       true},
+      {&st_->consumed, "DELETE FROM _datasync_changes WHERE id <= ?1", true},
+      {&st_->backlog, "SELECT count(*) FROM _datasync_changes WHERE id > ?1", true},
+      {&st_->set_applying, "UPDATE _datasync_control SET applying = ?1", true},
+      {&st_->get_applied, "SELECT hlc, origin FROM _datasync_applied WHERE tbl = ?1 AND key = ?2",
+       false},
+      {&st_->put_applied, "INSERT OR REPLACE INTO _datasync_applied VALUES (?1, ?2, ?3, ?4)",
+       false},
+      {&st_->get_state, "SELECT value FROM _datasync_state WHERE name = ?1", false},
+      {&st_->put_state, "INSERT OR REPLACE INTO _datasync_state VALUES (?1, ?2)", false},
+  };
+  for (const auto& g : global) {
+    if (g.needs_capture && !capture) continue;
+    Status s = Prepare(g.stmt, g.sql);
+    if (!s.ok()) return s;
+  }
+  for (const Table& t : tables_) {
+    auto ts = std::make_unique<TableStmts>();
+    std::string where, slots, columns;
+    for (size_t i = 0; i < t.pk.size(); ++i) {
+      const std::string n = std::to_string(i + 1);
+      where += (i ? " AND " : "") + QuoteId(t.columns[t.pk[i]].name) + " = ?" + n;
+      slots += " AND k" + n + " = ?" + n;
+    }
+    for (size_t i = 0; i < t.columns.size(); ++i) {
+      columns += (i ? ", " : "") + QuoteId(t.columns[i].name);
+    }
+    const std::string table = QuoteId(t.name);
+    Status s = Prepare(&ts->select_row,
+                       "SELECT " + columns + " FROM " + table + " WHERE " + where);
+    if (s.ok()) s = Prepare(&ts->remove, "DELETE FROM " + table + " WHERE " + where);
+    if (s.ok() && capture) {
+      const std::string n = std::to_string(t.pk.size() + 1);
+      s = Prepare(&ts->pending, "SELECT 1 FROM _datasync_changes WHERE tbl = " +
+                                    QuoteText(t.name) + slots + " AND id > ?" + n +
+                                    " LIMIT 1");
+    }
+    if (!s.ok()) return s;
+    table_stmts_.push_back(std::move(ts));
+  }
+  return Status::Ok();
+}
+
+Status SqliteBackend::CheckFile(bool force) {
+  const uint64_t now = NowMs();
+  if (!force && now < next_stat_ms_) return Status::Ok();
+  next_stat_ms_ = now + kStatEveryMs;
+  struct stat st;
+  if (::stat(config_.target.c_str(), &st) != 0) {
+    return Status::IoError(config_.target + ": database file was deleted");
+  }
+  if (st.st_dev != dev_ || st.st_ino != ino_) {
+    return Status::IoError(config_.target + ": database file was replaced");
+  }
+  return Status::Ok();
+}
+
+Result<bool> SqliteBackend::Poll() {
+  Status s = CheckFile(false);
+  if (!s.ok()) return s;
+  const int rc = sqlite3_step(st_->data_version.get());
+  if (rc != SQLITE_ROW) {
+    st_->data_version.Reset();
+    return Error(rc, "PRAGMA data_version");
+  }
+  const int64_t version = sqlite3_column_int64(st_->data_version.get(), 0);
+  st_->data_version.Reset();
+  const bool changed = version != data_version_;
+  data_version_ = version;
+  return changed;
+}
+
+int64_t SqliteBackend::PositionId(const std::string& position) const {
+  const size_t colon = position.find(':');
+  if (colon == std::string::npos || position.compare(0, colon, instance_) != 0) return 0;
+  int64_t id = 0;
+  for (char c : position.substr(colon + 1)) {
+    if (c < '0' || c > '9') return 0;
+    id = id * 10 + (c - '0');
+  }
+  return id;
+}
+
+const Table* SqliteBackend::TableOf(const std::string& collection) const {
+  for (const Table& t : tables_) {
+    if (t.collection == collection) return &t;
+  }
+  return nullptr;
+}
+
+Status SqliteBackend::ReadChanges(const std::string& after, size_t max,
+                                  ConnectorCaptured* out,
+                                  std::vector<ConnectorFailure>* failures) {
+  // One read transaction: each change row and the row it names are seen
+  // as of the same moment.
+  Status s = Exec(db_, "BEGIN", config_.target + ": begin");
+  if (!s.ok()) return s;
+  sqlite::ResetOnExit reset{st_->read_changes};
+  sqlite3_bind_int64(st_->read_changes.get(), 1, PositionId(after));
+  sqlite3_bind_int64(st_->read_changes.get(), 2, static_cast<int64_t>(max));
+  int64_t last = -1;
+  int rc;
+  while ((rc = sqlite3_step(st_->read_changes.get())) == SQLITE_ROW) {
+    sqlite3_stmt* row = st_->read_changes.get();
+    last = sqlite3_column_int64(row, 0);
+    const std::string tbl = reinterpret_cast<const char*>(sqlite3_column_text(row, 1));
+    size_t index = 0;
+    while (index < tables_.size() && tables_[index].name != tbl) ++index;
+    if (index == tables_.size()) {
+      failures->push_back({"", "change " + std::to_string(last),
+                           "change of table " + tbl + ", which is not mapped"});
+      continue;
+    }
+    const Table& t = tables_[index];
+    std::vector<sqlite3_value*> key_values;
+    for (size_t i = 0; i < t.pk.size(); ++i) {
+      key_values.push_back(sqlite3_column_value(row, 2 + static_cast<int>(i)));
+    }
+    CapturedChange change;
+    change.collection = t.collection;
+    std::string error;
+    if (!EncodeKey(t, key_values, &change.key, &error)) {
+      failures->push_back({t.collection, "change " + std::to_string(last), error});
+      continue;
+    }
+    const Stmt& select = table_stmts_[index]->select_row;
+    for (size_t i = 0; i < key_values.size(); ++i) {
+      sqlite3_bind_value(select.get(), static_cast<int>(i) + 1, key_values[i]);
+    }
+    const int found = sqlite3_step(select.get());
+    if (found == SQLITE_ROW) {
+      change.value = RowValue(t, select.get());
+    } else if (found == SQLITE_DONE) {
+      change.deleted = true;
+    } else {
+      select.Reset();
+      (void)Exec(db_, "ROLLBACK", "rollback");
+      return Error(found, "reading table " + t.name);
+    }
+    select.Reset();
+    out->changes.push_back(std::move(change));
+  }
+  if (rc != SQLITE_DONE) {
+    (void)Exec(db_, "ROLLBACK", "rollback");
+    return Error(rc, "reading _datasync_changes");
+  }
+  s = Exec(db_, "COMMIT", config_.target + ": commit");
+  if (!s.ok()) return s;
+  if (last >= 0) out->position = instance_ + ":" + std::to_string(last);
+  return Status::Ok();
+}
+
+Status SqliteBackend::Consumed(const std::string& position) {
+  const int64_t id = PositionId(position);
+  if (id == 0) return Status::Ok();
+  sqlite3_bind_int64(st_->consumed.get(), 1, id);
+  return st_->consumed.Run(db_, config_.target + ": deleting captured changes");
+}
+
+Result<uint64_t> SqliteBackend::Backlog(const std::string& after) {
+  sqlite::ResetOnExit reset{st_->backlog};
+  sqlite3_bind_int64(st_->backlog.get(), 1, PositionId(after));
+  const int rc = sqlite3_step(st_->backlog.get());
+  if (rc != SQLITE_ROW) return Error(rc, "counting changes");
+  return static_cast<uint64_t>(sqlite3_column_int64(st_->backlog.get(), 0));
+}
+
+Status SqliteBackend::Apply(const ConnectorApply& batch, const std::string& captured_after,
+                            ApplyResult* result) {
+  // IMMEDIATE: the write lock from the start, so that no other connection
+  // commits between our `applying = 1` and its reset.
+  Status s = Exec(db_, "BEGIN IMMEDIATE", config_.target + ": begin");
+  if (!s.ok()) return s;
+  auto abort = [&](Status error) {
+    (void)Exec(db_, "ROLLBACK", "rollback");
+    *result = ApplyResult();
+    return error;
+  };
+  if (config_.captures()) {
+    sqlite3_bind_int(st_->set_applying.get(), 1, 1);
+    s = st_->set_applying.Run(db_, config_.target + ": muting triggers");
+    if (!s.ok()) return abort(s);
+  }
+  const int64_t after = PositionId(captured_after);
+  for (const Record& r : batch.records) {
+    std::string failure;
+    s = ApplyRecord(r, after, result, &failure);
+    if (!s.ok()) return abort(s);
+    if (!failure.empty()) result->failures.push_back({r.collection, r.key, failure});
+  }
+  if (batch.has_vv) {
+    sqlite3_bind_text(st_->put_state.get(), 1, "applied_vv", -1, SQLITE_STATIC);
+    const std::string vv = EncodeVector(batch.vv);
+    sqlite3_bind_text(st_->put_state.get(), 2, vv.data(), static_cast<int>(vv.size()),
+                      SQLITE_TRANSIENT);
+    s = st_->put_state.Run(db_, config_.target + ": storing the applied vector");
+    if (!s.ok()) return abort(s);
+  }
+  if (config_.captures()) {
+    sqlite3_bind_int(st_->set_applying.get(), 1, 0);
+    s = st_->set_applying.Run(db_, config_.target + ": unmuting triggers");
+    if (!s.ok()) return abort(s);
+  }
+  s = Exec(db_, "COMMIT", config_.target + ": commit");
+  if (!s.ok()) return abort(s);
+  return Status::Ok();
+}
+
+Status SqliteBackend::ApplyRecord(const Record& r, int64_t captured_after,
+                                  ApplyResult* result, std::string* failure) {
+  const Table* t = TableOf(r.collection);
+  if (t == nullptr) {
+    *failure = "collection " + r.collection + " is not mapped";
+    return Status::Ok();
+  }
+  TableStmts& ts = *table_stmts_[t - tables_.data()];
+  std::vector<SqlValue> key;
+  if (!DecodeKey(*t, r.key, &key, failure)) return Status::Ok();
+
+  if (config_.captures()) {
+    // A change of this key is still to be captured: it becomes a newer
+    // write than anything the node holds now, so it wins; leave it.
+    sqlite::ResetOnExit reset{ts.pending};
+    for (size_t i = 0; i < key.size(); ++i) Bind(ts.pending.get(), static_cast<int>(i) + 1, key[i]);
+    sqlite3_bind_int64(ts.pending.get(), static_cast<int>(key.size()) + 1, captured_after);
+    const int rc = sqlite3_step(ts.pending.get());
+    if (rc == SQLITE_ROW) {
+      ++result->skipped;
+      return Status::Ok();
+    }
+    if (rc != SQLITE_DONE) return Error(rc, "checking pending changes");
+  }
+  {
+    sqlite::ResetOnExit reset{st_->get_applied};
+    sqlite3_bind_text(st_->get_applied.get(), 1, t->name.c_str(), -1, SQLITE_STATIC);
+    st_->get_applied.BindBlob(2, r.key);
+    const int rc = sqlite3_step(st_->get_applied.get());
+    if (rc == SQLITE_ROW) {
+      const Version have{static_cast<uint64_t>(sqlite3_column_int64(st_->get_applied.get(), 0)),
+                         reinterpret_cast<const char*>(
+                             sqlite3_column_text(st_->get_applied.get(), 1))};
+      if (!Supersedes(r.version, have)) {
+        ++result->skipped;  // this version, or a newer one, is already here
+        return Status::Ok();
+      }
+    } else if (rc != SQLITE_DONE) {
+      return Error(rc, "reading applied versions");
+    }
+  }
+  Status s = Exec(db_, "SAVEPOINT record", "savepoint");
+  if (!s.ok()) return s;
+  if (r.deleted) {
+    for (size_t i = 0; i < key.size(); ++i) Bind(ts.remove.get(), static_cast<int>(i) + 1, key[i]);
+    const int rc = sqlite3_step(ts.remove.get());
+    ts.remove.Reset();
+    if (rc != SQLITE_DONE) {
+      if (!IsPermanent(rc)) return Error(rc, "deleting from " + t->name);
+      *failure = "table " + t->name + ": " + sqlite3_errmsg(db_);
+    }
+  } else {
+    s = Upsert(*t, ts, r, failure);
+    if (!s.ok()) return s;
+  }
+  if (failure->empty()) {
+    sqlite3_bind_text(st_->put_applied.get(), 1, t->name.c_str(), -1, SQLITE_STATIC);
+    st_->put_applied.BindBlob(2, r.key);
+    sqlite3_bind_int64(st_->put_applied.get(), 3, static_cast<int64_t>(r.version.hlc));
+    sqlite3_bind_text(st_->put_applied.get(), 4, r.version.origin.c_str(), -1, SQLITE_STATIC);
+    s = st_->put_applied.Run(db_, config_.target + ": storing the applied version");
+    if (!s.ok()) return s;
+    ++result->applied;
+    return Exec(db_, "RELEASE record", "release");
+  }
+  // Undo whatever of this record was written; the rest of the batch stays.
+  s = Exec(db_, "ROLLBACK TO record", "rollback to savepoint");
+  if (s.ok()) s = Exec(db_, "RELEASE record", "release");
+  return s;
+}
+
+Status SqliteBackend::Upsert(const Table& t, TableStmts& ts, const Record& r,
+                             std::string* failure) {
+  std::vector<int> columns;
+  std::vector<SqlValue> values;
+  if (!DecodeRow(t, r.value, &columns, &values, failure)) return Status::Ok();
+  std::unique_ptr<Stmt>& stmt = ts.upserts[columns];
+  if (!stmt) {
+    std::string names, params, conflict, update;
+    for (size_t i = 0; i < columns.size(); ++i) {
+      const Column& c = t.columns[columns[i]];
+      names += (i ? ", " : "") + QuoteId(c.name);
+      params += (i ? ", ?" : "?") + std::to_string(i + 1);
+      if (c.pk == 0) {
+        update += (update.empty() ? "" : ", ") + QuoteId(c.name) + " = excluded." +
+                  QuoteId(c.name);
+      }
+    }
+    for (size_t i = 0; i < t.pk.size(); ++i) {
+      conflict += (i ? ", " : "") + QuoteId(t.columns[t.pk[i]].name);
+    }
+    std::string sql = "INSERT INTO " + QuoteId(t.name) + " (" + names + ") VALUES (" +
+                      params + ") ON CONFLICT (" + conflict + ") DO " +
+                      (update.empty() ? "NOTHING" : "UPDATE SET " + update);
+    stmt = std::make_unique<Stmt>();
+    Status s = Prepare(stmt.get(), sql);
+    if (!s.ok()) {
+      stmt.reset();
+      return s;
+    }
+  }
+  for (size_t i = 0; i < values.size(); ++i) Bind(stmt->get(), static_cast<int>(i) + 1, values[i]);
+  const int rc = sqlite3_step(stmt->get());
+  stmt->Reset();
+  if (rc == SQLITE_DONE) return Status::Ok();
+  if (!IsPermanent(rc)) return Error(rc, "writing into " + t.name);
+  *failure = "table " + t.name + ": " + sqlite3_errmsg(db_);
+  return Status::Ok();
+}
+
+Result<VersionVector> SqliteBackend::AppliedVector() {
+  sqlite::ResetOnExit reset{st_->get_state};
+  sqlite3_bind_text(st_->get_state.get(), 1, "applied_vv", -1, SQLITE_STATIC);
+  const int rc = sqlite3_step(st_->get_state.get());
+  if (rc == SQLITE_DONE) return VersionVector();
+  if (rc != SQLITE_ROW) return Error(rc, "reading the applied vector");
+  const unsigned char* text = sqlite3_column_text(st_->get_state.get(), 0);
+  VersionVector vv;
+  if (text == nullptr || !DecodeVector(reinterpret_cast<const char*>(text), &vv)) {
+    return Status::Corruption(config_.target + ": bad applied vector in _datasync_state");
+  }
+  return vv;
+}
+
+Status SqliteBackend::Uninstall() {
+  Close();
+  Status s = OpenConnection();
+  if (s.ok()) s = sqlite_connector::Uninstall(db_);
+  Close();
+  return s;
+}
+
+}  // namespace
+
+std::unique_ptr<ConnectorBackend> MakeSqliteBackend(const ConnectorConfig& config) {
+  return std::make_unique<SqliteBackend>(config);
+}
+
+}  // namespace datasync
