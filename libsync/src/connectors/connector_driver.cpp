@@ -65,7 +65,8 @@ void ConnectorDriver::Run(zmq::context_t* context, const std::string& endpoint) 
         Fail(changed.status(), after);
       } else {
         capture_wanted_ |= changed.value();
-        Capture(after);
+        Consume(after);
+        if (phase_ == Phase::kOpen) Capture(after);
         ApplyQueued(after);
       }
       if (!failed_ && !state_.last_error.empty()) {
@@ -157,14 +158,25 @@ void ConnectorDriver::OnAck(const ConnectorCaptureAck& ack) {
   committed_ = ack.position;
   state_.position = committed_;
   state_.captured += in_flight_changes_;
-  if (phase_ != Phase::kOpen) return;  // forgotten once it is open again
+  consume_pending_ = true;
+  if (phase_ == Phase::kOpen) Consume(NowMs());
+}
+
+void ConnectorDriver::Consume(uint64_t now) {
+  if (!consume_pending_) return;
   Status s = backend_->Consumed(committed_);
-  if (!s.ok()) Fail(s, NowMs());
+  // Locked by the application: deleting the captured rows can wait (they
+  // are behind the committed position, never read again), capture need not.
+  if (s.ok()) {
+    consume_pending_ = false;
+  } else if (s.code() != Code::kBusy) {
+    Fail(s, now);
+  }
 }
 
 void ConnectorDriver::TryOpen(uint64_t now) {
   Status s = backend_->Open();
-  if (s.ok() && config_.captures()) s = backend_->Consumed(committed_);
+  consume_pending_ = config_.captures();
   Result<VersionVector> applied = VersionVector();
   if (s.ok() && config_.applies()) {
     applied = backend_->AppliedVector();
@@ -212,6 +224,7 @@ void ConnectorDriver::Fail(const Status& error, uint64_t now) {
 
 void ConnectorDriver::Capture(uint64_t now) {
   if (!config_.captures() || in_flight_ || !capture_wanted_) return;
+  if (phase_ != Phase::kOpen) return;
   ConnectorCaptured batch;
   batch.position = committed_;
   std::vector<ConnectorFailure> failures;
@@ -233,6 +246,7 @@ void ConnectorDriver::Capture(uint64_t now) {
 }
 
 void ConnectorDriver::ApplyQueued(uint64_t now) {
+  if (phase_ != Phase::kOpen) return;
   if (resync_needed_ && queue_.empty()) {
     Result<VersionVector> applied = backend_->AppliedVector();
     if (!applied.ok()) {

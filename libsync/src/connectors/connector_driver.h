@@ -49,6 +49,7 @@ class ConnectorDriver {
   void OnAck(const ConnectorCaptureAck& ack);
   void TryOpen(uint64_t now);
   void Fail(const Status& error, uint64_t now);
+  void Consume(uint64_t now);
   void Capture(uint64_t now);
   void ApplyQueued(uint64_t now);
   void SendState(uint64_t now, bool force);
@@ -69,6 +70,7 @@ class ConnectorDriver {
   std::optional<std::string> in_flight_;  // position of the batch awaiting its ack
   uint64_t in_flight_changes_ = 0;
   bool capture_wanted_ = true;
+  bool consume_pending_ = false;  // committed rows still to delete
 
   std::deque<ConnectorApply> queue_;
   size_t queued_records_ = 0;

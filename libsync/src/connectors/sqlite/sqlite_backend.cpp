@@ -28,7 +28,9 @@ using sqlite::FromSqlite;
 using sqlite::Stmt;
 using namespace sqlite_connector;
 
-constexpr int kBusyTimeoutMs = 250;
+// Long enough to get the write lock between the commits of a busy
+// application; the connector's thread may block that long.
+constexpr int kBusyTimeoutMs = 1000;
 constexpr uint64_t kStatEveryMs = 250;
 
 uint64_t NowMs() {
