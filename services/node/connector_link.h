@@ -28,8 +28,7 @@ struct ConnectorLink {
   // Seqs of this flush's local writes that this connector captured: not
   // sent back to it, they are already there.
   std::set<uint64_t> captured_seqs;
-  uint64_t rejected = 0;  // captured changes the node refused (logged)
-  uint64_t apply_failures = 0;
+  uint64_t failures = 0;  // changes not captured or not applied (logged)
   uint64_t resyncs = 0;
 
   // A client waiting for `connector uninstall`.

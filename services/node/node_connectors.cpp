@@ -190,7 +190,7 @@ void NodeLoop::OnResync(ConnectorLink* link, const ConnectorResync& resync) {
 
 void NodeLoop::OnConnectorFailures(ConnectorLink* link, const ConnectorFailures& failures) {
   for (const ConnectorFailure& f : failures.failures) {
-    ++link->apply_failures;
+    ++link->failures;
     uint64_t suppressed = 0;
     if (!log_limiter_.Allow("connector." + link->config.name, SteadyMs(), &suppressed)) {
       continue;
@@ -216,7 +216,6 @@ void NodeLoop::ConnectorsAfterCommit(std::vector<Reply>* replies,
       // external system only. Counted and logged with its key.
       OnConnectorFailures(link, ConnectorFailures{{{it->second.collection, it->second.key,
                                                     "not captured: " + r.status.message()}}});
-      ++link->rejected;
     }
     captured_writes_.erase(it);
   }
@@ -306,7 +305,7 @@ void NodeLoop::ConnectorStatus(NodeStatus* status) const {
     c[prefix + ".captured"] = s.captured;
     c[prefix + ".applied"] = s.applied;
     c[prefix + ".skipped"] = s.skipped;
-    c[prefix + ".failed"] = link->apply_failures;
+    c[prefix + ".failed"] = link->failures;
     c[prefix + ".resyncs"] = link->resyncs;
   }
 }

@@ -46,7 +46,10 @@ uint64_t NodeLoop::ReplicaNowMs() {
 NodeLoop::NodeLoop(NodeConfig config, std::unique_ptr<Store> store)
     : config_(std::move(config)), store_(std::move(store)), context_(1) {}
 
-NodeLoop::~NodeLoop() = default;
+// A loop that never ran Shutdown() (a failed start, a fatal store error)
+// still stops its connector threads, which would otherwise keep the
+// context, and so the process, from ending.
+NodeLoop::~NodeLoop() { StopConnectors(); }
 
 Status NodeLoop::Start() {
   Result<std::unique_ptr<Replica>> replica = Replica::Open(config_.replica, store_.get());
