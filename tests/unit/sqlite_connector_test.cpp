@@ -163,6 +163,23 @@ TEST_F(SqliteConnectorTest, ApplyIsIdempotentOrderedAndLeavesPendingKeysAlone) {
   EXPECT_EQ(app_.Count(), 0);
 }
 
+TEST_F(SqliteConnectorTest, ApplyOnlyInstallsNoTriggersAndCaptureOnlyApplies) {
+  auto apply_only = MakeSqliteBackend(Config(path_, ConnectorDirection::kApplyOnly));
+  ASSERT_TRUE(apply_only->Open().ok());
+  EXPECT_EQ(app_.Scalar("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), "0");
+  EXPECT_FALSE(app_.Count("_datasync_changes").has_value());
+  ConnectorBackend::ApplyResult result;
+  ASSERT_TRUE(apply_only->Apply({{Put("1", Row(1, "x", 1), 10)}, {}, false}, "", &result).ok());
+  EXPECT_EQ(result.applied, 1u);
+  apply_only->Close();
+
+  auto capture_only = MakeSqliteBackend(Config(path_, ConnectorDirection::kCaptureOnly));
+  ASSERT_TRUE(capture_only->Open().ok());
+  EXPECT_EQ(app_.Scalar("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), "3");
+  ASSERT_EQ(app_.Exec("INSERT INTO items(id) VALUES (2)"), "");
+  EXPECT_EQ(Read(*capture_only, "").batch.changes.size(), 1u);
+}
+
 TEST_F(SqliteConnectorTest, UninstallRemovesEverythingItInstalled) {
   auto backend = MakeSqliteBackend(Config(path_));
   ASSERT_TRUE(backend->Open().ok());

@@ -63,11 +63,9 @@ Status SqliteBackend::Apply(const ConnectorApply& batch, const std::string& capt
     *result = ApplyResult();
     return error;
   };
-  if (config_.captures()) {
-    sqlite3_bind_int(st_->set_applying.get(), 1, 1);
-    s = st_->set_applying.Run(db_, config_.target + ": muting triggers");
-    if (!s.ok()) return abort(s);
-  }
+  sqlite3_bind_int(st_->set_applying.get(), 1, 1);
+  s = st_->set_applying.Run(db_, config_.target + ": muting triggers");
+  if (!s.ok()) return abort(s);
   const int64_t after = PositionId(captured_after);
   for (const Record& r : batch.records) {
     std::string failure;
@@ -83,11 +81,9 @@ Status SqliteBackend::Apply(const ConnectorApply& batch, const std::string& capt
     s = st_->put_state.Run(db_, config_.target + ": storing the applied vector");
     if (!s.ok()) return abort(s);
   }
-  if (config_.captures()) {
-    sqlite3_bind_int(st_->set_applying.get(), 1, 0);
-    s = st_->set_applying.Run(db_, config_.target + ": unmuting triggers");
-    if (!s.ok()) return abort(s);
-  }
+  sqlite3_bind_int(st_->set_applying.get(), 1, 0);
+  s = st_->set_applying.Run(db_, config_.target + ": unmuting triggers");
+  if (!s.ok()) return abort(s);
   s = Exec(db_, "COMMIT", config_.target + ": commit");
   if (!s.ok()) return abort(s);
   return Status::Ok();

@@ -48,8 +48,22 @@ Status SqliteBackend::OpenConnection() {
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);
   // Reading the schema is what tells a database from another file.
-  return Exec(db_, "SELECT count(*) FROM sqlite_schema",
-              config_.target + ": not an SQLite database");
+  Status s = Exec(db_, "SELECT count(*) FROM sqlite_schema",
+                  config_.target + ": not an SQLite database");
+  if (!s.ok()) return s;
+  // In WAL mode our commits need no fsync each: a power loss can only take
+  // the last ones back, applied rows and the applied vector together, and
+  // the vector then asks for them again. The journal mode is the
+  // application's choice; other modes keep SQLite's default.
+  Stmt mode;
+  if (mode.Prepare(db_, "PRAGMA journal_mode") == SQLITE_OK &&
+      sqlite3_step(mode.get()) == SQLITE_ROW &&
+      std::string(reinterpret_cast<const char*>(sqlite3_column_text(mode.get(), 0))) ==
+          "wal") {
+    mode.Reset();
+    return Exec(db_, "PRAGMA synchronous=NORMAL", config_.target + ": synchronous");
+  }
+  return Status::Ok();
 }
 
 Status SqliteBackend::Open() {
@@ -109,7 +123,7 @@ Status SqliteBackend::PrepareAll() {
        true},
       {&st_->consumed, "DELETE FROM _datasync_changes WHERE id <= ?1", true},
       {&st_->backlog, "SELECT count(*) FROM _datasync_changes WHERE id > ?1", true},
-      {&st_->set_applying, "UPDATE _datasync_control SET applying = ?1", true},
+      {&st_->set_applying, "UPDATE _datasync_control SET applying = ?1", false},
       {&st_->get_applied, "SELECT hlc, origin FROM _datasync_applied WHERE tbl = ?1 AND key = ?2",
        false},
       {&st_->put_applied, "INSERT OR REPLACE INTO _datasync_applied VALUES (?1, ?2, ?3, ?4)",

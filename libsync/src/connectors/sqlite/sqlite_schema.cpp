@@ -17,12 +17,12 @@ INSERT OR IGNORE INTO _datasync_state VALUES ('instance', lower(hex(randomblob(8
 CREATE TABLE IF NOT EXISTS _datasync_applied(
   tbl TEXT NOT NULL, key BLOB NOT NULL, hlc INTEGER NOT NULL, origin TEXT NOT NULL,
   PRIMARY KEY (tbl, key)) WITHOUT ROWID;
-)";
-
-constexpr char kCaptureTables[] = R"(
 CREATE TABLE IF NOT EXISTS _datasync_control(
   id INTEGER PRIMARY KEY CHECK (id = 1), applying INTEGER NOT NULL);
 INSERT OR IGNORE INTO _datasync_control VALUES (1, 0);
+)";
+
+constexpr char kCaptureTables[] = R"(
 CREATE TABLE IF NOT EXISTS _datasync_changes(
   id INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, k1, k2, k3, k4);
 CREATE INDEX IF NOT EXISTS _datasync_changes_key ON _datasync_changes(tbl, k1, k2, k3, k4);

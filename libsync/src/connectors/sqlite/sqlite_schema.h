@@ -41,7 +41,9 @@ constexpr size_t kMaxKeyColumns = 4;
 Status ReadTables(sqlite3* db, const std::vector<ConnectorMapping>& map,
                   std::vector<Table>* tables);
 
-// Creates the state tables (always) and the capture tables and triggers
+// Creates the state and control tables (always: an apply-only connector
+// still mutes triggers an earlier install may have left) and the capture
+// tables and triggers
 // (when `capture`), idempotently, in one transaction.
 Status Install(sqlite3* db, const std::vector<Table>& tables, bool capture);
 
