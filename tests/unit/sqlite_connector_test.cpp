@@ -180,6 +180,38 @@ TEST_F(SqliteConnectorTest, ApplyOnlyInstallsNoTriggersAndCaptureOnlyApplies) {
   EXPECT_EQ(Read(*capture_only, "").batch.changes.size(), 1u);
 }
 
+TEST_F(SqliteConnectorTest, CompositeKeysAreJsonArraysBothWays) {
+  ASSERT_EQ(app_.Exec("CREATE TABLE lines(line TEXT, order_id INTEGER, qty INTEGER, "
+                      "PRIMARY KEY (order_id, line))"),
+            "");
+  ConnectorConfig config = Config(path_);
+  config.map = {{"lines", "lines"}};
+  auto backend = MakeSqliteBackend(config);
+  ASSERT_TRUE(backend->Open().ok());
+  ASSERT_EQ(app_.Exec("INSERT INTO lines VALUES ('a\"b', 7, 1)"), "");
+  Captured c = Read(*backend, "");
+  ASSERT_EQ(c.batch.changes.size(), 1u);
+  EXPECT_EQ(c.batch.changes[0].key, "[7,\"a\\\"b\"]");  // primary-key order
+  ASSERT_TRUE(backend->Consumed(c.batch.position).ok());
+
+  msgpack::sbuffer buffer;
+  msgpack::packer<msgpack::sbuffer> p(buffer);
+  p.pack_map(3);
+  p.pack(std::string("order_id")); p.pack(8);
+  p.pack(std::string("line")); p.pack(std::string("x"));
+  p.pack(std::string("qty")); p.pack(5);
+  Record put = Put("[8,\"x\"]", std::string(buffer.data(), buffer.size()), 10);
+  put.collection = "lines";
+  Record del = Put("[7,\"a\\\"b\"]", "", 11);
+  del.collection = "lines";
+  del.deleted = true;
+  ConnectorBackend::ApplyResult result;
+  ASSERT_TRUE(backend->Apply({{put, del}, {}, false}, c.batch.position, &result).ok());
+  EXPECT_EQ(result.applied, 2u);
+  EXPECT_TRUE(result.failures.empty());
+  EXPECT_EQ(app_.Dump("lines"), "t:x|i:8|i:5\n");
+}
+
 TEST_F(SqliteConnectorTest, UninstallRemovesEverythingItInstalled) {
   auto backend = MakeSqliteBackend(Config(path_));
   ASSERT_TRUE(backend->Open().ok());
