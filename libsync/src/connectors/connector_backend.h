@@ -7,6 +7,11 @@
 // transient (the system is locked, gone, replaced...): the driver closes the
 // backend, waits, and opens it again. A change that can never be captured or
 // applied is not an error of the call: it goes to `failures`, with its key.
+//
+// A new kind of system: a folder libsync/src/connectors/<system>/ with its
+// backend and a Make...Backend() below, a ConnectorType value and its name
+// in config.h and config/connector_config.cpp (with the `map` keys it
+// takes), and a case in ConnectorThread::Start (connector_thread.cpp).
 #pragma once
 
 #include <cstdint>
