@@ -129,6 +129,10 @@ Status Replica::CheckLocalWrite(const std::string& collection, const std::string
   return Status::Ok();
 }
 
+void Replica::CommitAux(std::string name, std::string value) {
+  out_.batch.aux.emplace_back(std::move(name), std::move(value));
+}
+
 void Replica::LocalWrite(ClientToken token, const std::string& collection,
                          const std::string& key, const std::string* value,
                          uint64_t now_ms) {

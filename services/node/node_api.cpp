@@ -108,11 +108,8 @@ void NodeLoop::OnRequest(std::vector<std::string> envelope, ClientRequest reques
       OnShutdownRequest(envelope, request);
       return;
     case ClientOp::kConnectors:
-      SendReply(envelope, Error(id, Code::kOk, ""));  // this node runs none
-      return;
     case ClientOp::kUninstallConnector:
-      SendReply(envelope,
-                Error(id, Code::kNotFound, "no connector named " + request.key));
+      OnConnectorRequest(envelope, request);
       return;
   }
   ++counters_.busy_replies;

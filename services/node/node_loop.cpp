@@ -49,7 +49,10 @@ NodeLoop::NodeLoop(NodeConfig config, std::unique_ptr<Store> store)
       context_(1),
       watchers_(config_.max_watch_bytes) {}
 
-NodeLoop::~NodeLoop() = default;
+// A loop that never ran Shutdown() (a failed start, a fatal store error)
+// still stops its connector threads, which would otherwise keep the
+// context, and so the process, from ending.
+NodeLoop::~NodeLoop() { StopConnectors(); }
 
 Status NodeLoop::Start() {
   Result<std::unique_ptr<Replica>> replica = Replica::Open(config_.replica, store_.get());
@@ -118,7 +121,7 @@ Status NodeLoop::Start() {
     if (!s.ok()) return s;
   }
   RefreshPeers();
-  return Status::Ok();
+  return StartConnectors();
 }
 
 Status NodeLoop::Run() {
@@ -157,6 +160,7 @@ bool NodeLoop::PollAndDrain() {
   add(peers_->sub(), Source::kSub);
   if (coordinator_) add(coordinator_->socket(), Source::kCoordinator);
   for (auto& [id, dealer] : peers_->dealers()) add(*dealer, Source::kPeer, id);
+  for (auto& link : connectors_) add(link->socket, Source::kConnector, link->config.name);
 
   try {
     zmq::poll(items, std::chrono::milliseconds(PollTimeoutMs(SteadyMs())));
@@ -189,6 +193,9 @@ bool NodeLoop::PollAndDrain() {
         break;
       case Source::kPeer:
         more |= DrainPeer(peer, peers_->dealer(peer), kDrainBudget);
+        break;
+      case Source::kConnector:
+        more |= DrainConnector(FindConnector(peer), kDrainBudget);
         break;
     }
   }
@@ -250,6 +257,7 @@ void NodeLoop::Flush() {
   // survives a crash of this process.
   SendMessages(out.messages);
   SendWriteReplies(out.replies);
+  ConnectorsAfterCommit(&out.replies, out.batch.writes, true);
   if (watchers_.size() > 0 && !out.batch.writes.empty()) {
     std::vector<const Record*> records;
     records.reserve(out.batch.writes.size());
@@ -271,6 +279,7 @@ void NodeLoop::OnCommitFailed(ReplicaOutput* out, const Status& error) {
       r.status = Status::IoError("store commit failed: " + error.message());
   }
   SendWriteReplies(out->replies);
+  ConnectorsAfterCommit(&out->replies, {}, false);
   // Nothing of the batch is published. Metadata alone is rewritten whole by
   // the next heartbeat's commit, so the replica may go on; but records that
   // did not reach the store put its memory ahead of the store, so it is
@@ -304,6 +313,7 @@ void NodeLoop::Shutdown() {
     coordinator_->SendLeave();
     coordinator_->Close();
   }
+  StopConnectors();
   peers_->Close();
   api_.close();
   sync_.close();

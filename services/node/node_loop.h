@@ -20,6 +20,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "connector_link.h"
 #include "coordinator_link.h"
 #include "datasync/config.h"
 #include "datasync/replica.h"
@@ -98,7 +99,13 @@ class NodeLoop {
     std::vector<std::string> envelope;
     ClientRequest request;
   };
-  enum class Source { kApi, kSync, kSub, kCoordinator, kPeer };
+  // A local write captured by a connector, until its reply.
+  struct CapturedWrite {
+    ConnectorLink* connector = nullptr;
+    std::string collection;
+    std::string key;
+  };
+  enum class Source { kApi, kSync, kSub, kCoordinator, kPeer, kConnector };
 
   // node_loop.cpp: the iteration, timers, group commit, shutdown.
   void Iterate();
@@ -141,6 +148,23 @@ class NodeLoop {
   void SendReply(const std::vector<std::string>& envelope, ClientReply reply);
   size_t pending_requests() const { return pending_writes_.size() + reads_.size(); }
 
+  // node_connectors.cpp: the connectors' sockets and threads.
+  Status StartConnectors();
+  void StopConnectors();
+  ConnectorLink* FindConnector(const std::string& name);
+  bool DrainConnector(ConnectorLink* link, size_t budget);
+  void OnCaptured(ConnectorLink* link, const ConnectorCaptured& captured);
+  void OnResync(ConnectorLink* link, const ConnectorResync& resync);
+  void OnConnectorFailures(ConnectorLink* link, const ConnectorFailures& failures);
+  void SendToConnector(ConnectorLink* link, const NodeToConnector& message);
+  // After a group commit (or its failure): the replies to captured writes,
+  // the capture acks, and the accepted records for each applying connector.
+  void ConnectorsAfterCommit(std::vector<Reply>* replies,
+                             const std::vector<RecordWrite>& writes, bool committed);
+  void OnConnectorRequest(const std::vector<std::string>& envelope,
+                          const ClientRequest& request);
+  void ConnectorStatus(NodeStatus* status) const;
+
   // node_status.cpp
   NodeStatus BuildStatus() const;
 
@@ -156,6 +180,8 @@ class NodeLoop {
   std::unique_ptr<PeerLinks> peers_;
   std::unique_ptr<CoordinatorLink> coordinator_;
   Watchers watchers_;
+  std::vector<std::unique_ptr<ConnectorLink>> connectors_;
+  std::map<ClientToken, CapturedWrite> captured_writes_;
 
   std::map<ClientToken, PendingWrite> pending_writes_;
   ClientToken next_token_ = 1;

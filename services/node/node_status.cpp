@@ -43,6 +43,7 @@ NodeStatus NodeLoop::BuildStatus() const {
   c["watchers_dropped"] = watchers_.dropped_watchers();
   c["own_seq"] = replica_->own_seq();
 
+  ConnectorStatus(&s);
   s.info["version"] = DATASYNC_VERSION;
   s.info["catching_up"] = replica_->catching_up() ? "yes" : "no";
   if (coordinator_) {

@@ -51,6 +51,34 @@ struct StoreConfig {
   bool sync = false;  // fsync per group commit (survives power loss)
 };
 
+// connectors: one external system tied to this node (ARCHITECTURE §8).
+enum class ConnectorType { kSqlite };
+// "sqlite": the names used in config files.
+const char* ConnectorTypeName(ConnectorType type);
+
+enum class ConnectorDirection { kBoth, kCaptureOnly, kApplyOnly };
+// "both", "capture-only", "apply-only".
+const char* ConnectorDirectionName(ConnectorDirection direction);
+
+// One `map` entry: an external table (or folder, prefix...) and the
+// collection it is tied to.
+struct ConnectorMapping {
+  std::string table;
+  std::string collection;
+  bool operator==(const ConnectorMapping&) const = default;
+};
+
+struct ConnectorConfig {
+  std::string name;    // [A-Za-z0-9_-]{1,64}, unique within the node
+  ConnectorType type = ConnectorType::kSqlite;
+  std::string target;  // sqlite: the application's database file
+  ConnectorDirection direction = ConnectorDirection::kBoth;
+  std::vector<ConnectorMapping> map;  // at least one; tables and collections unique
+  bool captures() const { return direction != ConnectorDirection::kApplyOnly; }
+  bool applies() const { return direction != ConnectorDirection::kCaptureOnly; }
+  bool operator==(const ConnectorConfig&) const = default;
+};
+
 struct NodeConfig {
   std::string file;  // what it was loaded from, for messages
 
@@ -92,6 +120,8 @@ struct NodeConfig {
   uint64_t pub_queue_bytes = 256 << 20;
 
   LogLevel log_level = LogLevel::kInfo;
+
+  std::vector<ConnectorConfig> connectors;
 
   const std::string& id() const { return replica.node_id; }
 };

@@ -123,6 +123,10 @@ class Replica {
   void WriteBatch(ClientToken token, const std::vector<ClientWrite>& writes,
                   uint64_t now_ms);
 
+  // Adds a named value to the next batch, so that it commits atomically
+  // with the writes fed before it (a connector's resume position).
+  void CommitAux(std::string name, std::string value);
+
   // A message from a peer (through SUB or the sync socket). Messages that
   // are not replication messages are counted and ignored.
   void OnMessage(const Message& message, uint64_t now_ms);

@@ -233,7 +233,7 @@ Result<NodeConfig> ParseNodeConfig(const std::string& yaml_text,
   c.file = file_name;
   Status status = config::WalkYaml(yaml_text, file_name, [&c](YamlMap& root) {
     root.AllowKeys({"node", "endpoints", "coordinator", "peers", "store", "replication",
-                    "limits", "transport", "log"});
+                    "limits", "transport", "log", "connectors"});
     // In the documented order, so that the first error reported is usually
     // the first in the file.
     ReadNodeSection(root, &c);
@@ -245,6 +245,7 @@ Result<NodeConfig> ParseNodeConfig(const std::string& yaml_text,
     ReadLimits(root, &c);
     ReadTransport(root, &c);
     config::ReadLogSection(root, &c.log_level);
+    config::ReadConnectors(root, &c);
   });
   if (!status.ok()) return status;
   return c;

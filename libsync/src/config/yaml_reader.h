@@ -152,6 +152,9 @@ class YamlMap {
   std::vector<Entry> entries_;
 };
 
+// The node's `connectors` list (connector_config.cpp).
+void ReadConnectors(YamlMap& root, NodeConfig* c);
+
 // The `log` section, common to every config file: { level: info }.
 void ReadLogSection(YamlMap& root, LogLevel* level);
 
