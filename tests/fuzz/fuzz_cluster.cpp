@@ -27,8 +27,8 @@ ReplicaOptions Options(const std::string& id) {
 }
 
 // Long enough for anti-entropy, a catch-up timeout and its retry, many times.
-constexpr uint64_t kSettleBoundMs = 120'000;
-constexpr uint64_t kSettleStepMs = 50;
+constexpr uint64_t kSettleBoundMs = 60'000;
+constexpr uint64_t kSettleStepMs = 100;
 
 }  // namespace
 
@@ -158,9 +158,11 @@ bool FuzzCluster::Converged() {
   if (!network_.empty()) return false;
   VersionVector target;
   for (const Node& n : nodes_) target.Set(n.id, n.replica->own_seq());
-  std::string first;
   for (const Node& n : nodes_) {
     if (!(n.replica->vv() == target) || n.replica->catching_up()) return false;
+  }
+  std::string first;
+  for (const Node& n : nodes_) {
     Result<std::string> d = StoreDigest(*n.store);
     if (!d.ok()) return false;
     if (first.empty()) first = d.value();
