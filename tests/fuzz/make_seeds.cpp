@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include "testutil/config_samples.h"
 #include <variant>
 
 #include "codec_wire.h"
@@ -41,14 +42,7 @@ void WriteDefaults(const fs::path& root) {
   }
 }
 
-constexpr char kNodeMinimal[] = R"(node:
-  id: a
-  data_dir: ./var/a
-endpoints:
-  api: tcp://127.0.0.1:7101
-  pub: tcp://127.0.0.1:7102
-  sync: tcp://127.0.0.1:7103
-)";
+constexpr const char* kNodeMinimal = testutil::kMinimalNodeYaml;
 
 // What deploy/local/datasync-local writes.
 constexpr char kNodeLocal[] = R"(node:

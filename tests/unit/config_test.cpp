@@ -6,19 +6,12 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include "testutil/config_samples.h"
 
 namespace datasync {
 namespace {
 
-// Lines 1-7; cases below that extend it count on that.
-constexpr char kMinimal[] = R"(node:
-  id: a
-  data_dir: ./var/a
-endpoints:
-  api: tcp://127.0.0.1:7101
-  pub: tcp://127.0.0.1:7102
-  sync: tcp://127.0.0.1:7103
-)";
+constexpr const char* kMinimal = testutil::kMinimalNodeYaml;
 
 constexpr char kFull[] = R"(node:
   id: node-1
