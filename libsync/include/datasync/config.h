@@ -69,6 +69,9 @@ struct ConnectorMapping {
   bool operator==(const ConnectorMapping&) const = default;
 };
 
+// files: how a file holds a record's value (files_format.h).
+enum class FilesFormat { kBytes, kJson };
+
 struct ConnectorConfig {
   std::string name;    // [A-Za-z0-9_-]{1,64}, unique within the node
   ConnectorType type = ConnectorType::kSqlite;
@@ -79,6 +82,7 @@ struct ConnectorConfig {
   // files: bigger files are reported and skipped, never truncated. Defaults
   // to limits.max_value_bytes, and may not exceed it.
   uint64_t max_file_size = 0;
+  FilesFormat format = FilesFormat::kBytes;  // files: `format: bytes | json`
   bool captures() const { return direction != ConnectorDirection::kApplyOnly; }
   bool applies() const { return direction != ConnectorDirection::kCaptureOnly; }
   bool operator==(const ConnectorConfig&) const = default;

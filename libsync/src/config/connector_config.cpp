@@ -114,8 +114,13 @@ bool ReadTypeKeys(YamlMap& entry, const NodeConfig& node, ConnectorConfig* conne
     // A bigger file could never become a record: the node would refuse it.
     connector->max_file_size = max_value;
     entry.GetUint("max_file_size", 1, max_value, &connector->max_file_size);
-  } else if (entry.Has("max_file_size")) {
-    entry.Fail("max_file_size", "only a files connector takes max_file_size");
+    entry.GetEnum<FilesFormat>("format",
+                               {{"bytes", FilesFormat::kBytes}, {"json", FilesFormat::kJson}},
+                               &connector->format);
+  } else {
+    for (std::string_view key : {"max_file_size", "format"}) {
+      if (entry.Has(key)) entry.Fail(key, "only a files connector takes " + std::string(key));
+    }
   }
   if (connector->type == ConnectorType::kWebhook) {
     // Nothing is ever read back from a webhook: apply-only is its default.
@@ -135,7 +140,8 @@ bool ReadTypeKeys(YamlMap& entry, const NodeConfig& node, ConnectorConfig* conne
 void ReadConnectors(YamlMap& root, NodeConfig* c) {
   std::vector<YamlMap> entries = root.GetMapList("connectors", Need::kOptional);
   for (YamlMap& entry : entries) {
-    entry.AllowKeys({"name", "type", "target", "direction", "map", "max_file_size"});
+    entry.AllowKeys({"name", "type", "target", "direction", "map", "max_file_size",
+                     "format"});
     ConnectorConfig connector;
     entry.GetString("name", Need::kRequired, &connector.name);
     if (entry.ok() && !IsValidNodeId(connector.name)) {

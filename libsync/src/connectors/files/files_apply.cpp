@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "connectors/files/files_backend.h"
+#include "connectors/files/files_format.h"
 
 namespace datasync::files_connector {
 namespace {
@@ -69,23 +70,24 @@ Status FilesBackend::ApplyRecord(const Record& r, ApplyResult* result, std::stri
     *failure = "collection " + r.collection + " is not mapped";
     return Status::Ok();
   }
-  if (!IsSyncedPath(r.key)) {
+  const std::string rel = PathOfKey(config_, r.key);
+  if (!IsSyncedPath(rel)) {
     *failure = "not a path this connector writes (relative, '/'-separated, no empty, '..' "
                "or dot-named part)";
     return Status::Ok();
   }
-  if (in_flight_.count(r.key)) {
+  if (in_flight_.count(rel)) {
     ++result->skipped;  // a capture of this path is being committed: it wins
     return Status::Ok();
   }
-  auto k = known_.find(r.key);
+  auto k = known_.find(rel);
   if (k != known_.end() && !k->second.version.origin.empty() &&
       !Supersedes(r.version, k->second.version)) {
     ++result->skipped;  // this version, or a newer one, is already here
     return Status::Ok();
   }
   Disk disk;
-  const Seen seen = Look(r.key, !dirty_.count(r.key), &disk);
+  const Seen seen = Look(rel, !dirty_.count(rel), &disk);
   if (seen == Seen::kBad) {
     *failure = "a file that is not synced is in the way (" + disk.error + ")";
     return Status::Ok();
@@ -93,43 +95,42 @@ Status FilesBackend::ApplyRecord(const Record& r, ApplyResult* result, std::stri
   if (seen != Seen::kSame && config_.captures()) {
     // Changed by the application and not captured yet: that change will be
     // a newer write than this record, so it wins.
-    dirty_.insert(r.key);
+    dirty_.insert(rel);
     ++result->skipped;
     return Status::Ok();
   }
-  const std::string abs = Abs(r.key);
   if (r.deleted) {
-    if (disk.file || seen != Seen::kSame) {
-      journal_.Applied(r.key, r.version, std::nullopt);
-      Status s = journal_.Flush(false);
+    journal_.Applied(rel, r.version, std::nullopt);
+    Status s = journal_.Flush(false);
+    if (!s.ok()) return s;
+    if (::unlink(Abs(rel).c_str()) != 0 && errno != ENOENT) {
+      const int err = errno;
+      // The journal must not claim what did not happen.
+      journal_.Applied(rel, k == known_.end() ? Version() : k->second.version, disk.file);
+      s = journal_.Flush(false);
       if (!s.ok()) return s;
-      if (::unlink(abs.c_str()) != 0 && errno != ENOENT) {
-        const int err = errno;
-        journal_.Applied(r.key, k == known_.end() ? Version() : k->second.version,
-                         disk.file);
-        if (!IsRecordError(err)) return Status::IoError(abs + ": " + std::strerror(err));
-        *failure = std::string("cannot remove: ") + std::strerror(err);
-        return journal_.Flush(false);
-      }
-      RemoveEmptyParents(r.key);
-    } else {
-      journal_.Applied(r.key, r.version, std::nullopt);
+      if (!IsRecordError(err)) return Status::IoError(Abs(rel) + ": " + std::strerror(err));
+      *failure = std::string("cannot remove: ") + std::strerror(err);
+      return Status::Ok();
     }
-    known_[r.key] = Known{std::nullopt, r.version};
+    if (disk.file) RemoveEmptyParents(rel);
+    known_[rel] = Known{std::nullopt, r.version};
     ++journal_lines_;
     ++result->applied;
     return Status::Ok();
   }
-  if (r.value.size() > config_.max_file_size) {
-    *failure = std::to_string(r.value.size()) + " bytes, more than max_file_size " +
+  std::string content;
+  if (!ValueToFile(config_, r.value, &content, failure)) return Status::Ok();
+  if (content.size() > config_.max_file_size) {
+    *failure = std::to_string(content.size()) + " bytes, more than max_file_size " +
                std::to_string(config_.max_file_size) + ": not written";
     return Status::Ok();
   }
-  if (seen == Seen::kSame && disk.file && disk.file->hash == HashOf(r.value)) {
-    journal_.Applied(r.key, r.version, disk.file);  // already there: only the version
-    known_[r.key] = Known{disk.file, r.version};
+  if (seen == Seen::kSame && disk.file && disk.file->hash == HashOf(content)) {
+    journal_.Applied(rel, r.version, disk.file);  // already there: only the version
+    known_[rel] = Known{disk.file, r.version};
   } else {
-    Status s = WriteFile(r.key, r, failure);
+    Status s = WriteFile(rel, content, r.version, failure);
     if (!s.ok() || !failure->empty()) return s;
   }
   ++journal_lines_;
@@ -137,7 +138,8 @@ Status FilesBackend::ApplyRecord(const Record& r, ApplyResult* result, std::stri
   return Status::Ok();
 }
 
-Status FilesBackend::WriteFile(const std::string& rel, const Record& r, std::string* failure) {
+Status FilesBackend::WriteFile(const std::string& rel, const std::string& content,
+                               const Version& version, std::string* failure) {
   auto refuse = [&](const std::string& what, int err) {
     if (!IsRecordError(err)) return Status::IoError(what + ": " + std::strerror(err));
     *failure = what + ": " + std::strerror(err);
@@ -165,8 +167,8 @@ Status FilesBackend::WriteFile(const std::string& rel, const Record& r, std::str
   if (fd < 0) return refuse("cannot create " + tmp, errno);
   size_t done = 0;
   int err = 0;
-  while (done < r.value.size()) {
-    const ssize_t n = ::write(fd, r.value.data() + done, r.value.size() - done);
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       err = errno;
@@ -180,11 +182,11 @@ Status FilesBackend::WriteFile(const std::string& rel, const Record& r, std::str
     ::unlink(tmp.c_str());
     return refuse("cannot write " + tmp, err);
   }
-  const FileState state{HashOf(r.value), r.value.size(),
+  const FileState state{HashOf(content), content.size(),
                         static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
                             st.st_mtim.tv_nsec,
                         static_cast<uint64_t>(st.st_ino), WallNs()};
-  journal_.Applied(rel, r.version, state);
+  journal_.Applied(rel, version, state);
   Status s = journal_.Flush(false);
   if (!s.ok()) {
     ::unlink(tmp.c_str());
@@ -204,7 +206,7 @@ Status FilesBackend::WriteFile(const std::string& rel, const Record& r, std::str
     if (!s.ok()) return s;
     return refuse("cannot rename into " + Abs(rel), err);
   }
-  known_[rel] = Known{state, r.version};
+  known_[rel] = Known{state, version};
   return Status::Ok();
 }
 

@@ -1,6 +1,7 @@
 // The files connector: open, watch and capture (files_backend.h has the
 // design; files_apply.cpp the apply half).
 #include "connectors/files/files_backend.h"
+#include "connectors/files/files_format.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -335,29 +336,40 @@ Status FilesBackend::ReadChanges(const std::string& after, size_t max, Connector
   for (auto it = dirty_.begin(); it != dirty_.end() && out->changes.size() < max &&
                                  bytes < kBatchBytes;) {
     const std::string path = *it;
+    const std::optional<std::string> key = KeyOfPath(config_, path);
+    if (!key) {
+      it = dirty_.erase(it);
+      continue;
+    }
     Disk disk;
-    const Seen seen = Look(path, false, &disk);
+    Seen seen = Look(path, false, &disk);
     if (seen == Seen::kGrowing) {
       ++it;
       continue;
     }
     it = dirty_.erase(it);
+    CapturedChange change;
+    change.collection = collection;
+    change.key = *key;
+    change.deleted = !disk.file.has_value();
+    if (seen == Seen::kChanged && disk.file &&
+        !FileToValue(config_, std::move(disk.content), &change.value, &disk.error)) {
+      seen = Seen::kBad;
+      disk.size = disk.file->size;
+      disk.mtime_ns = disk.file->mtime_ns;
+    }
     if (seen == Seen::kBad) {
+      // Once per version of the file, not at every look.
       auto& last = reported_[path];
       if (last != std::make_pair(disk.size, disk.mtime_ns)) {
         last = {disk.size, disk.mtime_ns};
-        failures->push_back({collection, path, disk.error});
+        failures->push_back({collection, *key, disk.error});
       }
       continue;
     }
     reported_.erase(path);
     if (seen == Seen::kSame) continue;
-    CapturedChange change;
-    change.collection = collection;
-    change.key = path;
-    change.deleted = !disk.file.has_value();
-    bytes += disk.content.size();
-    change.value = std::move(disk.content);
+    bytes += change.value.size();
     in_flight_[path] = disk.file;
     out->changes.push_back(std::move(change));
   }

@@ -82,7 +82,8 @@ class FilesBackend : public ConnectorBackend {
   // equal stat means equal content even when recent (see kRacyNs).
   Seen Look(const std::string& rel, bool trust_stat, Disk* disk);
   Status ApplyRecord(const Record& r, ApplyResult* result, std::string* failure);
-  Status WriteFile(const std::string& rel, const Record& r, std::string* failure);
+  Status WriteFile(const std::string& rel, const std::string& content, const Version& version,
+                   std::string* failure);
   void RemoveEmptyParents(const std::string& rel);
 
   ConnectorConfig config_;
