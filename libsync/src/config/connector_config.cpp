@@ -125,8 +125,10 @@ bool ReadTypeKeys(YamlMap& entry, const NodeConfig& node, ConnectorConfig* conne
   if (connector->type == ConnectorType::kWebhook) {
     // Nothing is ever read back from a webhook: apply-only is its default.
     if (!entry.Has("direction")) connector->direction = ConnectorDirection::kApplyOnly;
-    if (connector->target.rfind("http://", 0) != 0) {
-      entry.Fail("target", "expected an http:// URL, got " + Quote(connector->target));
+    if (connector->target.rfind("http://", 0) != 0 &&
+        connector->target.rfind("https://", 0) != 0) {
+      entry.Fail("target",
+                 "expected an http:// or https:// URL, got " + Quote(connector->target));
     } else if (connector->direction != ConnectorDirection::kApplyOnly) {
       entry.Fail("direction",
                  "a webhook only receives changes: its direction must be apply-only");
