@@ -133,5 +133,40 @@ TEST_F(FilesBackendTest, QueueOverflowIsRecoveredByARescan) {
   EXPECT_EQ(captured, static_cast<size_t>(files));
 }
 
+TEST_F(FilesBackendTest, TheJournalIsCompactedAndKeepsWhatItKnows) {
+  auto b = OpenBackend();
+  // 1000 files applied, then changed 4 times: 5000 journal lines, five
+  // times the state.
+  for (int round = 0; round < 5; ++round) {
+    ConnectorApply batch;
+    for (int i = 0; i < 1000; ++i) {
+      Record r;
+      r.collection = "items";
+      r.key = "k" + std::to_string(i);
+      r.value = "v" + std::to_string(round);
+      r.version = Version{static_cast<uint64_t>(100 + round), "peer"};
+      r.seq = static_cast<uint64_t>(round * 1000 + i + 1);
+      batch.records.push_back(r);
+    }
+    batch.vv = VersionVector({{"peer", static_cast<uint64_t>((round + 1) * 1000)}});
+    batch.has_vv = true;
+    ConnectorBackend::ApplyResult result;
+    ASSERT_TRUE(b->Apply(batch, "", &result).ok());
+    ASSERT_EQ(result.applied, 1000u);
+  }
+  b.reset();
+  std::ifstream journal(dir_.Sub(".datasync/f.journal"));
+  size_t lines = 0;
+  for (std::string line; std::getline(journal, line);) ++lines;
+  EXPECT_LT(lines, 2000u);
+  auto reopened = OpenBackend();
+  Result<VersionVector> vv = reopened->AppliedVector();
+  ASSERT_TRUE(vv.ok());
+  EXPECT_EQ(vv->Get("peer"), 5000u);
+  std::string position;
+  auto changes = Read(*reopened, "", &position);
+  EXPECT_TRUE(changes.empty()) << changes.size() << " captured, the first " << changes[0].key;
+}
+
 }  // namespace
 }  // namespace datasync::files_connector

@@ -62,7 +62,8 @@ Status FilesBackend::Apply(const ConnectorApply& batch, const std::string& captu
     journal_.AppliedVector(batch.vv);
     ++journal_lines_;
   }
-  return journal_.Flush(false);
+  s = journal_.Flush(false);
+  return s.ok() ? MaybeCompact() : s;
 }
 
 Status FilesBackend::ApplyRecord(const Record& r, ApplyResult* result, std::string* failure) {

@@ -393,12 +393,18 @@ Status FilesBackend::ReadChanges(const std::string& after, size_t max, Connector
 
 Status FilesBackend::Consumed(const std::string& position) {
   Status s = Load(position);
-  if (!s.ok() || in_flight_batch_ != 0) return s;
+  return s.ok() ? MaybeCompact() : s;
+}
+
+Status FilesBackend::MaybeCompact() {
   // The journal is read whole at every open: keep it near the state's size.
-  if (journal_lines_ > 4096 && journal_lines_ > 4 * known_.size()) {
-    s = journal_.Compact(instance_, known_, applied_vv_, last_batch_);
-    if (s.ok()) journal_lines_ = known_.size() + 3;
+  // Not while a batch is in flight: its lines must stay until it is known
+  // to be committed or not.
+  if (in_flight_batch_ != 0 || journal_lines_ <= 4096 || journal_lines_ <= 4 * known_.size()) {
+    return Status::Ok();
   }
+  Status s = journal_.Compact(instance_, known_, applied_vv_, last_batch_);
+  if (s.ok()) journal_lines_ = known_.size() + 3;
   return s;
 }
 

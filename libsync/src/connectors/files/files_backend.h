@@ -72,6 +72,8 @@ class FilesBackend : public ConnectorBackend {
   // Replays the journal for committed position `position` unless done.
   Status Load(const std::string& position);
   Status CheckRoot();
+  // Rewrites the journal as the known state once it has grown well past it.
+  Status MaybeCompact();
   Status ProcessEvents();
   // Adds watches under `rel` (a directory) and marks its files dirty.
   void ScanDir(const std::string& rel, std::unordered_map<int, std::string>* wds);
