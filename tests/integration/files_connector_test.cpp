@@ -133,32 +133,44 @@ TEST_F(FilesConnectorIt, KillNineWhileFilesChangeCapturesEveryChangeOnce) {
   const std::string fa = Folder("fa"), fb = Folder("fb");
   ASSERT_TRUE(Start({"a", "b"}, {FilesConnectorEntry("app", fa), FilesConnectorEntry("app", fb)}));
   for (const char* id : {"a", "b"}) ASSERT_TRUE(WaitNamedConnector(cluster_, id, "app", "running"));
-  // The application writes 600 files, one at a time, across the kill.
-  constexpr int kFiles = 600;
+  // The application writes new files, about one a millisecond (its own
+  // pace), before, during and after the node's downtime.
   std::atomic<int> written{0};
+  std::atomic<bool> stop{false};
   std::thread app([&] {
-    for (int i = 0; i < kFiles; ++i) {
+    for (int i = 0; !stop; ++i) {
       WriteFileAtomically(fa, "f" + std::to_string(i), "v1 of " + std::to_string(i));
       written = i + 1;
-      std::this_thread::yield();
+      std::this_thread::sleep_for(1ms);
     }
   });
-  ASSERT_TRUE(WaitUntil([&] { return OwnWritesOf(cluster_, "a") >= 100; }, 30s));
-  ASSERT_TRUE(cluster_.KillNode("a", SIGKILL));
-  const bool still_writing = written < kFiles;
-  app.join();
-  EXPECT_TRUE(still_writing) << "the application finished before the kill";
-  // While a is down: 20 changed, 10 deleted, 10 new; the rest untouched.
+  auto stop_app = [&] {
+    stop = true;
+    if (app.joinable()) app.join();
+  };
+  ASSERT_TRUE(WaitUntil([&] { return OwnWritesOf(cluster_, "a") >= 100; }, 30s)) << (stop_app(), "");
+  ASSERT_TRUE(cluster_.KillNode("a", SIGKILL)) << (stop_app(), "");
+  const int at_kill = written;
+  // While a is down, besides the new files: 20 changed, 10 deleted, 10 new
+  // in a subdirectory; the rest untouched.
   for (int i = 0; i < 20; ++i) WriteFileAtomically(fa, "f" + std::to_string(i), "v2");
-  for (int i = 20; i < 30; ++i) ASSERT_EQ(::unlink((fa + "/f" + std::to_string(i)).c_str()), 0);
-  for (int i = 0; i < 10; ++i) WriteFileAtomically(fa, "new" + std::to_string(i), "n");
-  ASSERT_TRUE(cluster_.StartNode("a"));
+  for (int i = 20; i < 30; ++i) EXPECT_EQ(::unlink((fa + "/f" + std::to_string(i)).c_str()), 0);
+  ::mkdir((fa + "/sub").c_str(), 0755);
+  for (int i = 0; i < 10; ++i) WriteFileAtomically(fa, "sub/new" + std::to_string(i), "n");
+  EXPECT_TRUE(WaitUntil([&] { return written >= at_kill + 50; }, 10s));
+  ASSERT_TRUE(cluster_.StartNode("a")) << (stop_app(), "");
+  ASSERT_TRUE(WaitNamedConnector(cluster_, "a", "app", "running")) << (stop_app(), "");
+  const int at_restart = written;
+  EXPECT_TRUE(WaitUntil([&] { return written >= at_restart + 50; }, 10s));
+  stop_app();
   ASSERT_TRUE(WaitSameMaps([&] { return ReadFolder(fb); }, [&] { return ReadFolder(fa); }, 60s));
   ASSERT_TRUE(cluster_.WaitConverged({"a", "b"}, 20s));
-  // One node write per change: 600 + 20 + 10 + 10, none missed, none twice.
-  EXPECT_EQ(OwnWritesOf(cluster_, "a"), static_cast<uint64_t>(kFiles + 40));
+  // One node write per change: every new file, 20 + 10 + 10 more; none
+  // missed, none twice, and the untouched files not captured again.
+  const uint64_t changes = static_cast<uint64_t>(written) + 40;
+  EXPECT_EQ(OwnWritesOf(cluster_, "a"), changes);
   EXPECT_EQ(OwnWritesOf(cluster_, "b"), 0u);
-  EXPECT_TRUE(Quiet("a", kFiles + 40));
+  EXPECT_TRUE(Quiet("a", changes));
 }
 
 TEST_F(FilesConnectorIt, RemovedFolderIsReportedWhileEverythingElseSyncsThenRefilled) {

@@ -78,7 +78,9 @@ std::map<std::string, std::string> RowsAsFiles(AppDb& db) {
 
 void WriteFileAtomically(const std::string& dir, const std::string& rel,
                          const std::string& content) {
-  const std::string tmp = dir + "/.app-tmp";
+  std::string flat = rel;
+  for (char& c : flat) c = c == '/' ? '_' : c;
+  const std::string tmp = dir + "/.app-tmp-" + flat;
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << content;

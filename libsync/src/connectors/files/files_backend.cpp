@@ -1,9 +1,8 @@
-// The files connector: open, watch and capture (files_backend.h has the
-// design; files_apply.cpp the apply half).
+// The files connector: open and capture (files_backend.h has the design;
+// files_watch.cpp the inotify watches, files_apply.cpp the apply half).
 #include "connectors/files/files_backend.h"
 #include "connectors/files/files_format.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -16,21 +15,12 @@
 namespace datasync::files_connector {
 namespace {
 
-constexpr uint64_t kStatEveryMs = 250;
 // Bytes of file content in one captured batch, beyond its first file.
 constexpr size_t kBatchBytes = 4 << 20;
 // A stat equal to the known one proves nothing when the file was modified
 // within the file system's timestamp granularity of our stat: such an
 // entry is hashed again.
 constexpr int64_t kRacyNs = 2'000'000'000;
-constexpr uint32_t kWatchMask = IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB |
-                                IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | IN_DELETE_SELF |
-                                IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK;
-
-uint64_t NowMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
 
 int64_t WallNs() {
   using namespace std::chrono;
@@ -66,7 +56,7 @@ Status FilesBackend::Open() {
   inotify_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (inotify_ < 0) return Status::IoError(std::string("inotify: ") + std::strerror(errno));
   // Watches first, then the scan: whatever changes after a watch is added
-  // is both seen by the scan or reported by inotify.
+  // is seen by the scan or reported by inotify.
   FullRescan();
   if (wds_.empty()) {
     Close();
@@ -144,109 +134,11 @@ Status FilesBackend::Load(const std::string& position) {
   return journal_.Flush(false);
 }
 
-Status FilesBackend::CheckRoot() {
-  const uint64_t now = NowMs();
-  if (now < next_stat_ms_) return Status::Ok();
-  next_stat_ms_ = now + kStatEveryMs;
-  struct stat st;
-  if (::stat(root_.c_str(), &st) != 0 || st.st_dev != dev_ || st.st_ino != ino_) {
-    return Status::IoError(root_ + ": folder was removed or replaced");
-  }
-  return Status::Ok();
-}
-
 Result<bool> FilesBackend::Poll() {
   Status s = CheckRoot();
   if (s.ok()) s = ProcessEvents();
   if (!s.ok()) return s;
   return !dirty_.empty();
-}
-
-Status FilesBackend::ProcessEvents() {
-  if (inotify_ < 0) return Status::Ok();
-  alignas(struct inotify_event) char buf[65536];
-  bool rescan = false;
-  while (true) {
-    const ssize_t n = ::read(inotify_, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) break;
-    if (n <= 0) return Status::IoError(std::string("inotify: ") + std::strerror(errno));
-    for (ssize_t at = 0; at < n;) {
-      const auto* e = reinterpret_cast<const struct inotify_event*>(buf + at);
-      at += static_cast<ssize_t>(sizeof(struct inotify_event) + e->len);
-      if (e->mask & IN_Q_OVERFLOW) {
-        rescan = true;
-        continue;
-      }
-      auto wd = wds_.find(e->wd);
-      if (wd == wds_.end()) continue;  // a watch already dropped
-      const std::string dir = wd->second;
-      if (dir.empty() && (e->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED))) {
-        return Status::IoError(root_ + ": folder was removed or moved away");
-      }
-      if (e->mask & IN_IGNORED) {
-        wds_.erase(wd);
-        continue;
-      }
-      const std::string name = e->len ? std::string(e->name) : std::string();
-      if (name.empty() || name[0] == '.') continue;
-      const std::string rel = dir.empty() ? name : dir + "/" + name;
-      if (!(e->mask & IN_ISDIR)) {
-        dirty_.insert(rel);
-      } else if (e->mask & (IN_CREATE | IN_MOVED_TO)) {
-        ScanDir(rel, &wds_);
-      } else if (e->mask & (IN_DELETE | IN_MOVED_FROM)) {
-        // Its files are gone from here; a moved-away directory also keeps
-        // watches that now report from elsewhere: rescan drops them.
-        rescan |= (e->mask & IN_MOVED_FROM) != 0;
-        const std::string prefix = rel + "/";
-        for (auto it = known_.lower_bound(prefix);
-             it != known_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
-          dirty_.insert(it->first);
-        }
-      }
-    }
-  }
-  if (rescan) FullRescan();
-  return Status::Ok();
-}
-
-void FilesBackend::ScanDir(const std::string& rel, std::unordered_map<int, std::string>* wds) {
-  const std::string dir = rel.empty() ? root_ : Abs(rel);
-  const int wd = ::inotify_add_watch(inotify_, dir.c_str(), kWatchMask);
-  if (wd < 0) return;  // gone already, or not a directory any more
-  (*wds)[wd] = rel;
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return;
-  while (const struct dirent* entry = ::readdir(d)) {
-    const std::string name = entry->d_name;
-    if (name.empty() || name[0] == '.') {
-      // Left by an apply that a crash interrupted; never anyone else's.
-      if (name.rfind(".datasync.tmp.", 0) == 0) ::unlink((dir + "/" + name).c_str());
-      continue;
-    }
-    const std::string child = rel.empty() ? name : rel + "/" + name;
-    struct stat st;
-    if (::lstat(Abs(child).c_str(), &st) != 0) continue;
-    if (S_ISDIR(st.st_mode)) {
-      ScanDir(child, wds);
-    } else if (S_ISREG(st.st_mode)) {
-      dirty_.insert(child);
-    }
-  }
-  ::closedir(d);
-}
-
-void FilesBackend::FullRescan() {
-  std::unordered_map<int, std::string> fresh;
-  ScanDir("", &fresh);
-  for (const auto& [wd, dir] : wds_) {
-    if (!fresh.count(wd)) ::inotify_rm_watch(inotify_, wd);
-  }
-  wds_ = std::move(fresh);
-  for (const auto& [path, k] : known_) {
-    if (k.file) dirty_.insert(path);
-  }
 }
 
 const Known* FilesBackend::KnownOf(const std::string& rel) const {
@@ -289,7 +181,12 @@ FilesBackend::Seen FilesBackend::Look(const std::string& rel, bool trust_stat, D
     return Seen::kBad;
   }
   struct stat before, after;
-  bool ok = ::fstat(fd, &before) == 0;
+  if (::fstat(fd, &before) != 0) {
+    ::close(fd);
+    return Seen::kGrowing;
+  }
+  bool ok = true;
+  // One byte more than the size: a file that grew is noticed.
   disk->content.resize(static_cast<size_t>(before.st_size) + 1);
   size_t got = 0;
   while (ok && got < disk->content.size()) {
