@@ -58,9 +58,11 @@ Status FilesBackend::Open() {
   // Watches first, then the scan: whatever changes after a watch is added
   // is seen by the scan or reported by inotify.
   FullRescan();
-  if (wds_.empty()) {
+  if (wds_.empty() || !watch_error_.empty()) {
+    const std::string error =
+        watch_error_.empty() ? root_ + ": cannot watch the folder" : watch_error_;
     Close();
-    return Status::IoError(root_ + ": cannot watch the folder");
+    return Status::IoError(error);
   }
   return Status::Ok();
 }
@@ -69,6 +71,7 @@ void FilesBackend::Close() {
   if (inotify_ >= 0) ::close(inotify_);
   inotify_ = -1;
   wds_.clear();
+  watch_error_.clear();
   journal_.Close();
   loaded_ = false;
   in_flight_batch_ = 0;

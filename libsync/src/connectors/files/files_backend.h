@@ -95,6 +95,7 @@ class FilesBackend : public ConnectorBackend {
   ino_t ino_ = 0;
   int inotify_ = -1;
   std::unordered_map<int, std::string> wds_;  // watch -> directory, "" for the root
+  std::string watch_error_;                   // a directory that could not be watched
   uint64_t next_stat_ms_ = 0;
 
   Journal journal_;

@@ -42,6 +42,7 @@ Status FilesBackend::CheckRoot() {
 
 Status FilesBackend::ProcessEvents() {
   if (inotify_ < 0) return Status::Ok();
+  if (!watch_error_.empty()) return Status::IoError(watch_error_);
   alignas(struct inotify_event) char buf[65536];
   bool rescan = false;
   while (true) {
@@ -86,13 +87,21 @@ Status FilesBackend::ProcessEvents() {
     }
   }
   if (rescan) FullRescan();
-  return Status::Ok();
+  return watch_error_.empty() ? Status::Ok() : Status::IoError(watch_error_);
 }
 
 void FilesBackend::ScanDir(const std::string& rel, std::unordered_map<int, std::string>* wds) {
   const std::string dir = rel.empty() ? root_ : Abs(rel);
   const int wd = ::inotify_add_watch(inotify_, dir.c_str(), kWatchMask);
-  if (wd < 0) return;  // gone already, or not a directory any more
+  if (wd < 0) {
+    // Out of watches: changes there would go unseen, which is an error of
+    // the folder, not something to skip quietly.
+    if (errno == ENOSPC || errno == ENOMEM) {
+      watch_error_ = dir + ": cannot watch (" + std::strerror(errno) +
+                     "; raise fs.inotify.max_user_watches)";
+    }
+    return;  // otherwise gone already, or not a directory any more
+  }
   (*wds)[wd] = rel;
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return;
