@@ -166,6 +166,14 @@ void PackFields(Packer& pk, const ClientRequest& m) {
   PackBin(pk, m.prefix);
   PackUint(pk, m.limit);
   PackBool(pk, m.cluster);
+  pk.pack_array(static_cast<uint32_t>(m.writes.size()));
+  for (const ClientWrite& w : m.writes) {
+    pk.pack_array(wire::kClientWriteFields);
+    PackStr(pk, w.collection);
+    PackBin(pk, w.key);
+    PackBin(pk, w.value);
+    PackBool(pk, w.deleted);
+  }
 }
 
 void PackFields(Packer& pk, const ClientReply& m) {

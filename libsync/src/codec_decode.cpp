@@ -66,6 +66,28 @@ bool ReadRecords(Reader& r, const msgpack::object& o, const std::string* origin,
   return true;
 }
 
+// Whether a write's collection and key are acceptable is the node's to
+// answer (it refuses the whole batch, with the request's id); the decoder
+// bounds only sizes.
+bool ReadClientWrites(Reader& r, const msgpack::object& o, std::vector<ClientWrite>* out) {
+  const CodecLimits& l = r.limits();
+  const msgpack::object_array* a = nullptr;
+  if (!r.Array(o, "writes", l.max_records, &a)) return false;
+  out->resize(a->size);
+  for (uint32_t i = 0; i < a->size; ++i) {
+    ClientWrite& w = (*out)[i];
+    Fields f = nullptr;
+    if (!r.Tuple(a->ptr[i], nullptr, wire::kClientWriteFields, &f) ||
+        !r.Str(f[0], "collection", l.max_string_bytes, &w.collection) ||
+        !r.Bin(f[1], "key", l.max_key_bytes, &w.key) ||
+        !r.Bin(f[2], "value", l.max_value_bytes, &w.value) ||
+        !r.Bool(f[3], "deleted", &w.deleted)) {
+      return r.Nest("writes", i);
+    }
+  }
+  return true;
+}
+
 bool ReadMember(Reader& r, const msgpack::object& o, MemberInfo* m) {
   const size_t max = r.limits().max_string_bytes;
   Fields f = nullptr;
@@ -209,7 +231,8 @@ bool ReadFields(Reader& r, Fields f, ClientRequest* m) {
   return r.Bin(f[3], "key", l.max_key_bytes, &m->key) &&
          r.Bin(f[4], "value", l.max_value_bytes, &m->value) &&
          r.Bin(f[5], "prefix", l.max_key_bytes, &m->prefix) &&
-         r.Uint(f[6], "limit", &m->limit) && r.Bool(f[7], "cluster", &m->cluster);
+         r.Uint(f[6], "limit", &m->limit) && r.Bool(f[7], "cluster", &m->cluster) &&
+         ReadClientWrites(r, f[8], &m->writes);
 }
 
 bool ReadFields(Reader& r, Fields f, ClientReply* m) {

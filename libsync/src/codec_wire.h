@@ -37,10 +37,11 @@ constexpr uint32_t kRecordFields = 7;      // collection key value deleted hlc o
 constexpr uint32_t kMemberFields = 4;      // id api pub sync
 constexpr uint32_t kPeerFields = 4;        // id connected lag vv
 constexpr uint32_t kNodeStatusFields = 9;  // see docs/wire-format.md
+constexpr uint32_t kClientWriteFields = 4; // collection key value deleted
 
 // The deepest legal nesting: envelope > NodeStatus > peers > PeerStatus > vv.
 constexpr size_t kMaxDepth = 5;
-// The longest fixed-size array: the client_request envelope (2 + 8).
+// The longest fixed-size array: the client_request envelope (2 + 9).
 constexpr size_t kMaxFixedArray = 16;
 
 template <MessageType kT, uint32_t kN>
@@ -73,7 +74,7 @@ struct Traits<CatchUpPage> : TraitsBase<MessageType::kCatchUpPage, 8> {
   static constexpr const char* kName = "catch_up_page";
 };
 template <>
-struct Traits<ClientRequest> : TraitsBase<MessageType::kClientRequest, 8> {
+struct Traits<ClientRequest> : TraitsBase<MessageType::kClientRequest, 9> {
   static constexpr const char* kName = "client_request";
 };
 template <>

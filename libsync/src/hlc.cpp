@@ -1,6 +1,7 @@
 #include "datasync/hlc.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace datasync {
 
@@ -8,8 +9,13 @@ namespace {
 
 // The smallest timestamp greater than `t`. A full logical counter carries
 // into the physical part: that millisecond is borrowed from the future and
-// repaid as soon as the wall clock passes it.
-HlcTimestamp Successor(HlcTimestamp t) { return t + 1; }
+// repaid as soon as the wall clock passes it. The largest timestamp is its
+// own successor: wrapping to 0 would send the clock back to the wall clock,
+// below a timestamp already seen. Only a peer sending an absurd timestamp
+// (reported by Update) gets the clock there.
+HlcTimestamp Successor(HlcTimestamp t) {
+  return t == std::numeric_limits<HlcTimestamp>::max() ? t : t + 1;
+}
 
 }  // namespace
 

@@ -82,6 +82,53 @@ void Replica::Delete(ClientToken token, const std::string& collection,
   LocalWrite(token, collection, key, nullptr, now_ms);
 }
 
+void Replica::WriteBatch(ClientToken token, const std::vector<ClientWrite>& writes,
+                         uint64_t now_ms) {
+  Status invalid = writes.empty() ? Status::Invalid("a batch holds at least one write")
+                                  : Status::Ok();
+  for (size_t i = 0; i < writes.size() && invalid.ok(); ++i) {
+    const ClientWrite& w = writes[i];
+    if (w.deleted && !w.value.empty()) {
+      invalid = Status::Invalid("a delete carries no value");
+    } else {
+      invalid = CheckLocalWrite(w.collection, w.key, w.deleted ? nullptr : &w.value);
+    }
+    if (!invalid.ok()) {
+      invalid = Status(invalid.code(), "write " + std::to_string(i) + ": " + invalid.message());
+    }
+  }
+  if (!invalid.ok()) {
+    counters_.rejected_writes += writes.size();
+    out_.replies.push_back(Reply{token, std::move(invalid), {}, 0});
+    return;
+  }
+  const Record* last = nullptr;
+  for (const ClientWrite& w : writes) {
+    last = &InstallLocal(w.collection, w.key, w.deleted ? nullptr : &w.value, now_ms);
+  }
+  out_.replies.push_back(Reply{token, Status::Ok(), last->version, last->seq});
+}
+
+Status Replica::CheckLocalWrite(const std::string& collection, const std::string& key,
+                                const std::string* value) const {
+  if (options_.mode == NodeMode::kReceiveOnly) {
+    return Status::Refused("node " + options_.node_id +
+                           " is receive-only: it accepts no client writes");
+  }
+  if (!IsValidCollection(collection)) {
+    return Status::Invalid("collection must be 1..255 bytes without NUL");
+  }
+  if (key.empty() || key.size() > options_.max_key_bytes) {
+    return Status::Invalid("key must be 1.." + std::to_string(options_.max_key_bytes) +
+                           " bytes");
+  }
+  if (value && value->size() > options_.max_value_bytes) {
+    return Status::Invalid("value is larger than " +
+                           std::to_string(options_.max_value_bytes) + " bytes");
+  }
+  return Status::Ok();
+}
+
 void Replica::CommitAux(std::string name, std::string value) {
   out_.batch.aux.emplace_back(std::move(name), std::move(value));
 }
@@ -89,25 +136,17 @@ void Replica::CommitAux(std::string name, std::string value) {
 void Replica::LocalWrite(ClientToken token, const std::string& collection,
                          const std::string& key, const std::string* value,
                          uint64_t now_ms) {
-  Status invalid;
-  if (options_.mode == NodeMode::kReceiveOnly) {
-    invalid = Status::Refused("node " + options_.node_id +
-                              " is receive-only: it accepts no client writes");
-  } else if (!IsValidCollection(collection)) {
-    invalid = Status::Invalid("collection must be 1..255 bytes without NUL");
-  } else if (key.empty() || key.size() > options_.max_key_bytes) {
-    invalid = Status::Invalid("key must be 1.." + std::to_string(options_.max_key_bytes) +
-                              " bytes");
-  } else if (value && value->size() > options_.max_value_bytes) {
-    invalid = Status::Invalid("value is larger than " +
-                              std::to_string(options_.max_value_bytes) + " bytes");
-  }
-  if (!invalid.ok()) {
+  if (Status invalid = CheckLocalWrite(collection, key, value); !invalid.ok()) {
     ++counters_.rejected_writes;
     out_.replies.push_back(Reply{token, std::move(invalid), {}, 0});
     return;
   }
+  const Record& r = InstallLocal(collection, key, value, now_ms);
+  out_.replies.push_back(Reply{token, Status::Ok(), r.version, r.seq});
+}
 
+const Record& Replica::InstallLocal(const std::string& collection, const std::string& key,
+                                    const std::string* value, uint64_t now_ms) {
   Record r;
   r.collection = collection;
   r.key = key;
@@ -119,9 +158,9 @@ void Replica::LocalWrite(ClientToken token, const std::string& collection,
 
   ++counters_.local_writes;
   meta_dirty_ = true;
-  out_.replies.push_back(Reply{token, Status::Ok(), r.version, r.seq});
   unpublished_.push_back(r);
   Install(&index_[RecordKey(collection, key)], std::move(r));
+  return out_.batch.writes.back().record;
 }
 
 void Replica::Install(Entry* current, Record record) {

@@ -20,6 +20,11 @@ void AddWorkloadOptions(CLI::App& app, LoadOptions& o, std::string& distribution
   app.add_option("--duration", o.duration_s, "seconds of writing; 0: until SIGINT")
       ->check(CLI::Range(0.0, 1e7))
       ->capture_default_str();
+  app.add_option("--writes", o.max_writes,
+                 "stop after this many writes over all connections (0: no limit; "
+                 "with --duration 0, the count alone ends the run)")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 50))
+      ->capture_default_str();
   app.add_option("--keys", o.keys, "key space: keys k0 .. k<K-1>")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
       ->capture_default_str();
@@ -45,6 +50,10 @@ void AddRunOptions(CLI::App& app, LoadOptions& o) {
                  "write through the first N nodes only (0: all); the rest are watched")
       ->check(CLI::Range(size_t{0}, size_t{64}))
       ->capture_default_str();
+  app.add_option("--batch", o.batch,
+                 "writes per request (above 1: one all-or-nothing batch request)")
+      ->check(CLI::Range(size_t{1}, size_t{10000}))
+      ->capture_default_str();
   app.add_option("--report", o.report_path, "write the JSON report to FILE");
   app.add_option("--quiesce-timeout", o.quiesce_timeout_s,
                  "seconds to wait for equal, stable digests after writing")
@@ -65,6 +74,9 @@ void AddRunOptions(CLI::App& app, LoadOptions& o) {
       ->capture_default_str();
   app.add_flag("!--no-watch", o.watch,
                "do not follow the change feeds (no replication latency)");
+  app.add_flag("--check-acked", o.check_acked,
+               "at the end, check that every node holds every acknowledged write "
+               "(or a newer one); needs --delete-share 0");
 }
 
 }  // namespace
@@ -99,6 +111,16 @@ std::optional<LoadOptions> ParseLoadOptions(int argc, char** argv, int* exit_cod
   if (o.writers == 0) o.writers = o.nodes.size();
   if (distribution == "zipfian" && o.keys > 100'000'000) {
     problem = "--keys: at most 100000000 with --distribution zipfian";
+  }
+  if (o.check_acked && o.delete_share > 0) {
+    problem =
+        "--check-acked: a read cannot tell a tombstone's version; use --delete-share 0";
+  }
+  if (o.max_writes % o.batch != 0) {
+    problem = "--writes: must be a multiple of --batch (whole batches are sent)";
+  }
+  if (o.check_acked && o.batch > 1) {
+    problem = "--check-acked: a batch's reply names only its last write; use --batch 1";
   }
   if (!IsValidCollection(o.collection)) problem = "--collection: 1..255 bytes, no NUL";
   if (!problem.empty()) {

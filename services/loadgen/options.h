@@ -20,6 +20,7 @@ struct LoadOptions {
   std::vector<std::string> nodes;  // api endpoints, at least one
   double rate = 0;                 // writes/s over all connections; 0: closed loop
   double duration_s = 10;          // write phase; 0: until SIGINT/SIGTERM
+  uint64_t max_writes = 0;         // also ends the write phase; 0: no limit
   uint64_t keys = 100000;
   size_t value_size = 100;
   std::string report_path;  // empty: no JSON report
@@ -29,6 +30,9 @@ struct LoadOptions {
   // Write through the first `writers` nodes only (0: all); the others are
   // only watched, which measures one writer replicating to its peers.
   size_t writers = 0;
+  // Writes per request (a kWriteBatch when above 1): a bulk writer's way to
+  // spend one round trip and one commit on many records.
+  size_t batch = 1;
   std::string collection = "load";
   double quiesce_timeout_s = 30;
   int timeout_ms = 5000;  // per request, and for the first answers
@@ -40,6 +44,9 @@ struct LoadOptions {
   // write up to 20,000 writes/s, else 1 in 16.
   uint32_t sample_every = 0;
   bool watch = true;  // --no-watch: no replication latency
+  // After the run, read back every acknowledged key from every node
+  // (acked_check.h). Puts only: a read cannot tell a tombstone's version.
+  bool check_acked = false;
 
   int EffectiveMaxOutstanding() const {
     if (max_outstanding > 0) return max_outstanding;

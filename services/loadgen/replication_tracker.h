@@ -61,6 +61,8 @@ class ReplicationTracker {
   LatencyHistogram Total() const;
   // Acknowledged sampled writes not yet visible everywhere.
   int64_t pending() const { return pending_.load(std::memory_order_relaxed); }
+  // When the last write so far became visible everywhere (0: none yet).
+  int64_t last_visible_us() const { return last_visible_us_.load(); }
 
  private:
   static constexpr size_t kShards = 64;
@@ -100,7 +102,7 @@ class ReplicationTracker {
   void Release(Shard& shard, std::unordered_map<uint64_t, KeyState>::iterator it,
                uint64_t key);
   // REQUIRES: shard.mu held.
-  static void RecordLatency(Shard& shard, const PendingWrite& w);
+  void RecordLatency(Shard& shard, const PendingWrite& w);
   // Marks `w` visible at `node` at `at_us`; true when now visible everywhere.
   static bool Arrive(PendingWrite& w, size_t node, int64_t at_us);
 
@@ -108,6 +110,7 @@ class ReplicationTracker {
   std::array<Shard, kShards> shards_;
   std::unique_ptr<std::atomic<uint32_t>[]> filter_;
   std::atomic<int64_t> pending_{0};
+  std::atomic<int64_t> last_visible_us_{0};
 };
 
 // --- implementation ---
@@ -147,6 +150,10 @@ inline void ReplicationTracker::RecordLatency(Shard& shard, const PendingWrite& 
       static_cast<uint64_t>(std::max<int64_t>(0, w.last_arrival_us - w.start_us));
   shard.interval.Record(latency);
   shard.total.Record(latency);
+  int64_t last = last_visible_us_.load();
+  while (w.last_arrival_us > last &&
+         !last_visible_us_.compare_exchange_weak(last, w.last_arrival_us)) {
+  }
 }
 
 inline bool ReplicationTracker::Arrive(PendingWrite& w, size_t node, int64_t at_us) {

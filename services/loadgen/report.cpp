@@ -67,6 +67,31 @@ const char* MeasuredFrom(const LoadOptions& o) {
   return o.rate > 0 ? "intended send time (open loop)" : "send time (closed loop)";
 }
 
+std::string AckedCheckLines(const RunReport& r) {
+  const AckedCheckResult& c = r.acked_check;
+  std::string s =
+      fmt::format("  acknowledged writes  {} keys checked at every node, {} lost\n",
+                  c.keys, c.total_lost());
+  for (size_t i = 0; i < r.options.nodes.size() && i < c.lost.size(); ++i) {
+    s += fmt::format("    {:<28} {}\n", r.options.nodes[i],
+                     c.errors[i].empty() ? fmt::format("{} lost", c.lost[i])
+                                         : "not checked: " + c.errors[i]);
+  }
+  if (!c.example.empty()) s += "    first lost: " + c.example + "\n";
+  return s;
+}
+
+std::string JsonAckedCheck(const AckedCheckResult& c) {
+  if (!c.ran) return "null";
+  std::vector<std::string> lost;
+  for (uint64_t n : c.lost) lost.push_back(std::to_string(n));
+  return fmt::format(
+      "{{\"ok\": {}, \"keys\": {}, \"lost\": {}, \"lost_per_node\": [{}], "
+      "\"errors\": {}, \"example\": {}}}",
+      c.ok(), c.keys, c.total_lost(), fmt::join(lost, ", "), JsonStringList(c.errors),
+      JsonString(c.example));
+}
+
 }  // namespace
 
 std::string FormatProgress(const ProgressLine& l) {
@@ -96,6 +121,11 @@ std::string FormatSummary(const RunReport& r) {
   s += LatencyLine("ack latency", r.ack);
   if (r.replication_tracked) {
     s += LatencyLine("replication latency", r.replication);
+    if (r.replicated_s > 0) {
+      s += fmt::format(
+          "  replicated           everywhere {:.2f}s after the start: {:.0f} writes/s\n",
+          r.replicated_s, r.replication_throughput());
+    }
     s += fmt::format(
         "  (replication: 1 in {} writes tracked; measured from the {} to visible at "
         "every other node; {} tracked writes never seen everywhere)\n",
@@ -114,6 +144,7 @@ std::string FormatSummary(const RunReport& r) {
     s += fmt::format("    {:<28} {:<10} {}\n", o.nodes[i], id,
                      digest.empty() ? "no digest: " + error : digest);
   }
+  if (r.acked_check.ran) s += AckedCheckLines(r);
   for (const std::string& w : r.warnings) s += "  warning: " + w + "\n";
   return s;
 }
@@ -127,6 +158,9 @@ std::string ReportJson(const RunReport& r) {
   j += fmt::format("  \"throughput_per_s\": {},\n", JsonNumber(r.throughput()));
   j += "  \"ack_latency_us\": " + JsonLatency(r.ack) + ",\n";
   j += "  \"replication_latency_us\": " + JsonLatency(r.replication) + ",\n";
+  j += fmt::format("  \"replicated_s\": {},\n", JsonNumber(r.replicated_s));
+  j += fmt::format("  \"replication_throughput_per_s\": {},\n",
+                   JsonNumber(r.replication_throughput()));
   j += fmt::format("  \"replication_samples\": {},\n", r.replication.count());
   j += fmt::format("  \"replication_sample_every\": {},\n",
                    r.replication_tracked ? r.sample_every : 0);
@@ -144,6 +178,7 @@ std::string ReportJson(const RunReport& r) {
   j += "  \"collection\": " + JsonString(o.collection) + ",\n";
   j += "  \"digests\": " + JsonDigests(r) + ",\n";
   j += fmt::format("  \"quiesce_s\": {},\n", JsonNumber(r.convergence.waited_s));
+  j += "  \"acked_check\": " + JsonAckedCheck(r.acked_check) + ",\n";
   j += "  \"last_error\": " + JsonString(r.last_error) + ",\n";
   j += "  \"warnings\": " + JsonStringList(r.warnings) + "\n";
   return j + "}\n";

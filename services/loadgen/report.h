@@ -2,10 +2,12 @@
 // the closing summary, and the JSON report (ARCHITECTURE §6).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "acked_check.h"
 #include "convergence.h"
 #include "datasync/status.h"
 #include "histogram.h"
@@ -38,11 +40,22 @@ struct RunReport {
   bool replication_tracked = false;
   uint32_t sample_every = 1;
   int64_t replication_unobserved = 0;  // tracked, never seen everywhere
+  // From the start until the last tracked write was visible everywhere
+  // (0: nothing tracked): the replication throughput's time.
+  double replicated_s = 0;
   ConvergenceResult convergence;
+  AckedCheckResult acked_check;
   std::vector<std::string> warnings;
 
   double throughput() const { return duration_s > 0 ? writes / duration_s : 0; }
-  bool ok() const { return convergence.converged && errors == 0; }
+  // Writes over the time until the last was everywhere; never over less
+  // than the write phase, as the last writes are not all tracked.
+  double replication_throughput() const {
+    return replicated_s > 0 ? writes / std::max(replicated_s, duration_s) : 0;
+  }
+  bool ok() const {
+    return convergence.converged && errors == 0 && (!acked_check.ran || acked_check.ok());
+  }
 };
 
 std::string FormatProgress(const ProgressLine& line);

@@ -47,6 +47,7 @@ class LoadRun {
     report_.options = options;
     report_.node_ids = std::move(ids);
     report_.sample_every = options.EffectiveSampleEvery();
+    budget_.store(static_cast<int64_t>(options.max_writes));
   }
 
   int Run() {
@@ -58,6 +59,7 @@ class LoadRun {
       report_.convergence = AwaitConvergence(
           options_.nodes, options_.collection, options_.timeout_ms,
           options_.quiesce_timeout_s, [] { return g_signals.load() >= 2; });
+      if (options_.check_acked) CheckAckedWrites();
     } else {
       report_.convergence.digests.resize(options_.nodes.size());
       report_.convergence.errors.assign(options_.nodes.size(), "interrupted");
@@ -107,6 +109,7 @@ class LoadRun {
       setup.options = &options_;
       setup.keys = &keys_;
       setup.tracker = tracker_.get();
+      setup.budget = options_.max_writes > 0 ? &budget_ : nullptr;
       workers_.push_back(std::make_unique<Worker>(setup));
     }
     fmt::print(stderr,
@@ -141,7 +144,7 @@ class LoadRun {
     uint64_t last_acked = 0;
     while (true) {
       const auto now = LoadClock::now();
-      const bool done = g_signals.load() > 0 || (!forever && now >= end);
+      const bool done = g_signals.load() > 0 || (!forever && now >= end) || BudgetSpent();
       // The last, partial second gets its line too, unless it is a sliver.
       if (now >= next_line || (done && now - last_line > kMinLastLine)) {
         ProgressLine line = Sample(now, last_line, &last_acked);
@@ -154,6 +157,15 @@ class LoadRun {
       if (!forever) wake = std::min(wake, end);
       std::this_thread::sleep_until(wake);
     }
+  }
+
+  // Every write of --writes sent and answered.
+  bool BudgetSpent() const {
+    if (options_.max_writes == 0) return false;
+    for (const auto& worker : workers_) {
+      if (!worker->finished()) return false;
+    }
+    return true;
   }
 
   ProgressLine Sample(LoadClock::time_point now, LoadClock::time_point last,
@@ -198,6 +210,13 @@ class LoadRun {
     }
   }
 
+  void CheckAckedWrites() {
+    AckedVersions acked;
+    for (auto& worker : workers_) MergeAcked(&acked, worker->acked());
+    report_.acked_check =
+        CheckAcked(options_.nodes, options_.collection, acked, options_.timeout_ms);
+  }
+
   void FinishWatchers() {
     if (!tracker_) return;
     const auto give_up = LoadClock::now() + kFeedGrace;
@@ -208,6 +227,9 @@ class LoadRun {
     for (auto& watcher : watchers_) watcher->Stop();
     report_.replication = tracker_->Total();
     report_.replication_unobserved = tracker_->pending();
+    if (tracker_->last_visible_us() > 0) {
+      report_.replicated_s = (tracker_->last_visible_us() - start_us_.load()) / 1e6;
+    }
   }
 
   const LoadOptions& options_;
@@ -219,6 +241,7 @@ class LoadRun {
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> start_us_{0};
+  std::atomic<int64_t> budget_{0};  // --writes left to send
   LoadClock::time_point start_;
 };
 

@@ -57,6 +57,7 @@ void Worker::Run(const std::atomic<bool>& stop, const std::atomic<int64_t>& star
   }
   if (!connected.ok()) {
     Fail(connected.ToString());
+    finished_.store(true);
     return;
   }
   last_expiry_us_ = NowUs();
@@ -66,6 +67,7 @@ void Worker::Run(const std::atomic<bool>& stop, const std::atomic<int64_t>& star
     RunClosedLoop(*client, stop);
   }
   Drain(*client);
+  finished_.store(true);
 }
 
 Status Worker::Handshake(NodeClient& client) {
@@ -77,11 +79,12 @@ Status Worker::Handshake(NodeClient& client) {
 
 void Worker::RunOpenLoop(NodeClient& client, const std::atomic<bool>& stop,
                          int64_t start_us) {
-  const double interval_us = 1e6 / setup_.rate;
+  const double interval_us = 1e6 * static_cast<double>(options_.batch) / setup_.rate;
   double next_due = static_cast<double>(start_us) + setup_.phase * interval_us;
-  while (!stop.load(std::memory_order_relaxed)) {
+  while (!stop.load(std::memory_order_relaxed) && !spent_) {
     const int64_t now = NowUs();
-    while (next_due <= static_cast<double>(now) && in_flight_.size() < max_outstanding_) {
+    while (next_due <= static_cast<double>(now) && in_flight_.size() < max_outstanding_ &&
+           !spent_) {
       SendOne(client, static_cast<int64_t>(next_due));
       next_due += interval_us;
     }
@@ -104,7 +107,7 @@ void Worker::RunOpenLoop(NodeClient& client, const std::atomic<bool>& stop,
 }
 
 void Worker::RunClosedLoop(NodeClient& client, const std::atomic<bool>& stop) {
-  while (!stop.load(std::memory_order_relaxed)) {
+  while (!stop.load(std::memory_order_relaxed) && !spent_) {
     while (in_flight_.size() < max_outstanding_ &&
            !stop.load(std::memory_order_relaxed)) {
       if (!SendOne(client, NowUs())) break;
@@ -135,27 +138,49 @@ void Worker::ReceiveAndHandle(NodeClient& client, int timeout_ms) {
   if (!replies->empty()) Handle(*replies);
 }
 
+ClientWrite Worker::NextWrite(uint64_t* key) {
+  *key = setup_.keys->Next(rng_);
+  ClientWrite w;
+  w.deleted = options_.delete_share > 0 &&
+              std::uniform_real_distribution<double>(0, 1)(rng_) < options_.delete_share;
+  w.collection = options_.collection;
+  w.key = "k" + std::to_string(*key);
+  if (!w.deleted) w.value = value_pool_.substr(writes_ % kValueOffsets, options_.value_size);
+  ++writes_;
+  return w;
+}
+
 bool Worker::SendOne(NodeClient& client, int64_t start_us) {
-  const uint64_t key = setup_.keys->Next(rng_);
-  const bool del = options_.delete_share > 0 && std::uniform_real_distribution<double>(
-                                                    0, 1)(rng_) < options_.delete_share;
+  const auto writes = static_cast<uint32_t>(options_.batch);
+  if (setup_.budget != nullptr &&
+      setup_.budget->fetch_sub(writes, std::memory_order_relaxed) <= 0) {
+    spent_ = true;
+    return false;
+  }
   const bool sampled = setup_.tracker != nullptr && writes_ % sample_every_ == 0;
   ClientRequest request;
-  request.op = del ? ClientOp::kDelete : ClientOp::kPut;
-  request.collection = options_.collection;
-  request.key = "k" + std::to_string(key);
-  if (!del)
-    request.value = value_pool_.substr(writes_ % kValueOffsets, options_.value_size);
-  ++writes_;
+  uint64_t key = 0;
+  if (options_.batch > 1) {
+    // Only the last write of a batch is sampled: the reply names its version.
+    request.op = ClientOp::kWriteBatch;
+    request.writes.reserve(options_.batch);
+    for (size_t i = 0; i < options_.batch; ++i) request.writes.push_back(NextWrite(&key));
+  } else {
+    ClientWrite w = NextWrite(&key);
+    request.op = w.deleted ? ClientOp::kDelete : ClientOp::kPut;
+    request.collection = std::move(w.collection);
+    request.key = std::move(w.key);
+    request.value = std::move(w.value);
+  }
   if (sampled) setup_.tracker->Interest(key);
   Result<uint64_t> id = client.Send(std::move(request), kSendTimeoutMs);
   if (!id.ok()) {
     if (sampled) setup_.tracker->Abandon(key);
-    Fail(id.status().ToString());
+    Fail(id.status().ToString(), writes);
     return false;
   }
-  in_flight_.emplace(id.value(), InFlight{start_us, NowUs(), key, sampled});
-  stats_.sent.fetch_add(1, std::memory_order_relaxed);
+  in_flight_.emplace(id.value(), InFlight{start_us, NowUs(), key, sampled, writes});
+  stats_.sent.fetch_add(writes, std::memory_order_relaxed);
   return true;
 }
 
@@ -169,11 +194,15 @@ void Worker::Handle(std::vector<ClientReply>& replies) {
     in_flight_.erase(it);
     if (reply.code != Code::kOk) {
       if (w.sampled) setup_.tracker->Abandon(w.key);
-      Fail(std::string(CodeName(reply.code)) + ": " + reply.message);
+      Fail(std::string(CodeName(reply.code)) + ": " + reply.message, w.writes);
       continue;
     }
-    batch_latencies_.push_back(
-        static_cast<uint64_t>(std::max<int64_t>(0, now - w.start_us)));
+    // Every write of a batch waited as long as the batch.
+    batch_latencies_.insert(batch_latencies_.end(), w.writes,
+                            static_cast<uint64_t>(std::max<int64_t>(0, now - w.start_us)));
+    if (options_.check_acked && !reply.records.empty()) {
+      NoteAcked(&acked_, w.key, reply.records.front().version);
+    }
     if (!w.sampled) continue;
     if (reply.records.empty()) {
       setup_.tracker->Abandon(w.key);  // a node that does not say the version
@@ -203,13 +232,14 @@ void Worker::ExpireTimedOut(bool force) {
     }
     if (it->second.sampled) setup_.tracker->Abandon(it->second.key);
     Fail("no answer from " + options_.nodes[setup_.node] + " within " +
-         std::to_string(options_.timeout_ms) + " ms");
+             std::to_string(options_.timeout_ms) + " ms",
+         it->second.writes);
     it = in_flight_.erase(it);
   }
 }
 
-void Worker::Fail(const std::string& error) {
-  stats_.errors.fetch_add(1, std::memory_order_relaxed);
+void Worker::Fail(const std::string& error, uint64_t writes) {
+  stats_.errors.fetch_add(writes, std::memory_order_relaxed);
   std::lock_guard lock(stats_.mu);
   stats_.last_error = error;
 }

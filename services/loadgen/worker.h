@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "acked_check.h"
 #include "datasync/client.h"
 #include "histogram.h"
 #include "key_chooser.h"
@@ -49,6 +50,7 @@ struct WorkerSetup {
   const LoadOptions* options = nullptr;
   const KeyChooser* keys = nullptr;
   ReplicationTracker* tracker = nullptr;  // null: replication not tracked
+  std::atomic<int64_t>* budget = nullptr;  // writes left, shared; null: no limit
 };
 
 class Worker {
@@ -64,15 +66,20 @@ class Worker {
 
   // Connected (or failed to), waiting for the start.
   bool ready() const { return ready_.load(); }
+  // Done writing and waiting: the budget is spent or `stop` was set.
+  bool finished() const { return finished_.load(); }
   WorkerStats& stats() { return stats_; }
   size_t node() const { return setup_.node; }
+  // With --check-acked, once Run() has returned.
+  const AckedVersions& acked() const { return acked_; }
 
  private:
   struct InFlight {
     int64_t start_us = 0;  // latency is measured from here
     int64_t sent_us = 0;   // the timeout from here
-    uint64_t key = 0;
+    uint64_t key = 0;  // the last written, the one sampled
     bool sampled = false;
+    uint32_t writes = 1;
   };
 
   // One status round trip: the connection is up and the node answers.
@@ -84,11 +91,13 @@ class Worker {
   void ReceiveAndHandle(NodeClient& client, int timeout_ms);
   // False when the request could not be queued (counted as a failed write).
   bool SendOne(NodeClient& client, int64_t start_us);
+  // The next write of the workload; `key` is its key's number.
+  ClientWrite NextWrite(uint64_t* key);
   void Handle(std::vector<ClientReply>& replies);
   // Counts writes unanswered for longer than timeout_ms as failed; at most
   // every 100 ms, as it walks every write in flight.
   void ExpireTimedOut(bool force = false);
-  void Fail(const std::string& error);
+  void Fail(const std::string& error, uint64_t writes = 1);
 
   WorkerSetup setup_;
   const LoadOptions& options_;
@@ -97,11 +106,14 @@ class Worker {
   std::mt19937_64 rng_;
   std::string value_pool_;  // values are slices of it at shifting offsets
   uint64_t writes_ = 0;
+  bool spent_ = false;  // the shared budget ran out
   int64_t last_expiry_us_ = 0;
   std::unordered_map<uint64_t, InFlight> in_flight_;  // by request_id
   std::vector<uint64_t> batch_latencies_;
   std::atomic<bool> ready_{false};
+  std::atomic<bool> finished_{false};
   WorkerStats stats_;
+  AckedVersions acked_;
 };
 
 }  // namespace datasync

@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
     return kExitFailure;
   }
   const datasync::NodeEndpoints endpoints = config->endpoints;
+  const datasync::NodeEndpoints advertised = config->advertised;
   const std::string id = config->id();
   datasync::InstallStopSignals();
   datasync::NodeLoop loop(std::move(config).value(), std::move(store).value());
@@ -83,5 +84,9 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "sync-node %s ready api=%s pub=%s sync=%s\n", id.c_str(),
                endpoints.api.c_str(), endpoints.pub.c_str(), endpoints.sync.c_str());
+  if (!(advertised == endpoints)) {
+    std::fprintf(stderr, "sync-node %s advertises api=%s pub=%s sync=%s\n", id.c_str(),
+                 advertised.api.c_str(), advertised.pub.c_str(), advertised.sync.c_str());
+  }
   return loop.Run().ok() ? 0 : kExitFailure;
 }

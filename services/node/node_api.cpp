@@ -84,6 +84,7 @@ void NodeLoop::OnRequest(std::vector<std::string> envelope, ClientRequest reques
   switch (request.op) {
     case ClientOp::kPut:
     case ClientOp::kDelete:
+    case ClientOp::kWriteBatch:
       OnWrite(std::move(envelope), request);
       return;
     case ClientOp::kGet:
@@ -125,11 +126,22 @@ void NodeLoop::OnWrite(std::vector<std::string> envelope, const ClientRequest& r
     return;
   }
   const ClientToken token = next_token_++;
+  const bool batch = request.op == ClientOp::kWriteBatch;
   const bool put = request.op == ClientOp::kPut;
-  pending_writes_[token] = PendingWrite{std::move(envelope), request.request_id,
-                                        request.collection, request.key, !put};
-  if (writes_waiting_++ == 0) first_write_ms_ = SteadyMs();
-  if (put) {
+  // A batch is answered with the version of its last write.
+  PendingWrite pending{std::move(envelope), request.request_id, request.collection,
+                       request.key, !put};
+  if (batch && !request.writes.empty()) {
+    pending.collection = request.writes.back().collection;
+    pending.key = request.writes.back().key;
+    pending.deleted = request.writes.back().deleted;
+  }
+  pending_writes_[token] = std::move(pending);
+  if (writes_waiting_ == 0) first_write_ms_ = SteadyMs();
+  writes_waiting_ += batch ? std::max<size_t>(request.writes.size(), 1) : 1;
+  if (batch) {
+    replica_->WriteBatch(token, request.writes, ReplicaNowMs());
+  } else if (put) {
     replica_->Put(token, request.collection, request.key, request.value, ReplicaNowMs());
   } else {
     replica_->Delete(token, request.collection, request.key, ReplicaNowMs());

@@ -44,7 +44,10 @@ uint64_t NodeLoop::ReplicaNowMs() {
 }
 
 NodeLoop::NodeLoop(NodeConfig config, std::unique_ptr<Store> store)
-    : config_(std::move(config)), store_(std::move(store)), context_(1) {}
+    : config_(std::move(config)),
+      store_(std::move(store)),
+      context_(1),
+      watchers_(config_.max_watch_bytes) {}
 
 // A loop that never ran Shutdown() (a failed start, a fatal store error)
 // still stops its connector threads, which would otherwise keep the
@@ -82,7 +85,12 @@ Status NodeLoop::Start() {
   sync.router_handover = true;
   transport::SocketOptions pub;
   pub.linger_ms = kLingerMs;
-  pub.sndhwm = config_.sndhwm;
+  // ZeroMQ counts messages, and a batch may be large: bound the bytes too.
+  const uint64_t batches =
+      std::max<uint64_t>(1, config_.pub_queue_bytes /
+                                std::max<size_t>(1, config_.replica.publish_batch_bytes));
+  pub.sndhwm = static_cast<int>(std::min<uint64_t>(
+      config_.sndhwm > 0 ? static_cast<uint64_t>(config_.sndhwm) : INT_MAX, batches));
   transport::SocketOptions dealer = in;
   dealer.routing_id = config_.id();
 
@@ -106,7 +114,9 @@ Status NodeLoop::Start() {
   if (config_.coordinator) {
     coordinator_ = std::make_unique<CoordinatorLink>(
         &context_, *config_.coordinator,
-        MemberInfo{config_.id(), ep.api, ep.pub, ep.sync}, in);
+        MemberInfo{config_.id(), config_.advertised.api, config_.advertised.pub,
+                   config_.advertised.sync},
+        in);
     s = coordinator_->Open();
     if (!s.ok()) return s;
   }

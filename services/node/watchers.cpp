@@ -39,7 +39,7 @@ void Watchers::Stream(zmq::socket_ref api, const std::vector<const Record*>& rec
       const size_t size = r->collection.size() + r->key.size() + r->value.size() + 64;
       if (chunk.size() >= kMaxReplyRecords ||
           (!chunk.empty() && bytes + size > max_reply_bytes_)) {
-        alive = SendTo(api, it->first, it->second, std::move(chunk));
+        alive = SendTo(api, it->first, it->second, std::move(chunk), bytes);
         chunk.clear();
         bytes = 0;
         if (!alive) break;
@@ -48,7 +48,7 @@ void Watchers::Stream(zmq::socket_ref api, const std::vector<const Record*>& rec
       bytes += size;
     }
     if (alive && !chunk.empty())
-      alive = SendTo(api, it->first, it->second, std::move(chunk));
+      alive = SendTo(api, it->first, it->second, std::move(chunk), bytes);
     if (alive) {
       ++it;
     } else {
@@ -58,13 +58,18 @@ void Watchers::Stream(zmq::socket_ref api, const std::vector<const Record*>& rec
   }
 }
 
-bool Watchers::SendTo(zmq::socket_ref api, const Key& key, const Watcher& watcher,
-                      std::vector<Record> records) {
+bool Watchers::SendTo(zmq::socket_ref api, const Key& key, Watcher& watcher,
+                      std::vector<Record> records, size_t bytes) {
+  if (watcher.bytes_since_renewal + bytes > max_bytes_per_renewal_) {
+    ++dropped_replies_;
+    return true;
+  }
   ClientReply reply;
   reply.request_id = watcher.request_id;
   reply.records = std::move(records);
   switch (transport::SendFrames(api, key.first, Encode(Message(std::move(reply))))) {
     case transport::SendResult::kSent:
+      watcher.bytes_since_renewal += bytes;
       return true;
     case transport::SendResult::kWouldBlock:
       // A slow watcher loses changes rather than holding up replication.

@@ -6,7 +6,10 @@
 // Clients renew a watch by resending kWatch (each renewal may carry a new
 // request_id, which later replies then use); a watch not renewed for
 // kWatchSilenceMs is dropped, and so is one whose client is gone. A watcher
-// that cannot keep up loses replies (counted) instead of stalling the loop.
+// that cannot keep up loses replies (counted) instead of stalling the loop,
+// and so does one sent max_bytes_per_renewal since its last renewal: a
+// client that stopped reading (and renewing) holds at most that much of the
+// node's memory in its queue, whatever the queue's length in messages.
 // One thread (the node's loop), which owns the api socket passed in.
 #pragma once
 
@@ -27,8 +30,11 @@ constexpr size_t kMaxReplyRecords = 1024;
 
 class Watchers {
  public:
-  explicit Watchers(size_t max_watchers = 1024, size_t max_reply_bytes = 1 << 20)
-      : max_watchers_(max_watchers), max_reply_bytes_(max_reply_bytes) {}
+  explicit Watchers(size_t max_bytes_per_renewal, size_t max_watchers = 1024,
+                    size_t max_reply_bytes = 1 << 20)
+      : max_bytes_per_renewal_(max_bytes_per_renewal),
+        max_watchers_(max_watchers),
+        max_reply_bytes_(max_reply_bytes) {}
 
   // Registers a watch, or renews it. False when the table is full.
   bool Watch(const std::vector<std::string>& envelope, uint64_t request_id,
@@ -50,14 +56,16 @@ class Watchers {
   struct Watcher {
     uint64_t request_id = 0;
     uint64_t renewed_ms = 0;
+    size_t bytes_since_renewal = 0;
   };
   // (envelope, collection): one feed per client socket and filter.
   using Key = std::pair<std::vector<std::string>, std::string>;
 
   // False when the watcher's client is gone.
-  bool SendTo(zmq::socket_ref api, const Key& key, const Watcher& watcher,
-              std::vector<Record> records);
+  bool SendTo(zmq::socket_ref api, const Key& key, Watcher& watcher,
+              std::vector<Record> records, size_t bytes);
 
+  size_t max_bytes_per_renewal_;
   size_t max_watchers_;
   size_t max_reply_bytes_;
   std::map<Key, Watcher> watchers_;

@@ -1,6 +1,7 @@
 // sync-loadgen against real clusters: a healthy one converges and the run
 // exits 0 with a valid report; two nodes that do not know each other are
-// reported as not converged, exit 1.
+// reported as not converged, exit 1; --check-acked finds every
+// acknowledged write on every node, or names the node that lacks some.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -73,9 +74,10 @@ TEST(LoadgenTest, ThreeNodeClusterConvergesAndReports) {
   for (const auto& id : ids)
     ASSERT_TRUE(WaitPeersConnected(cluster, id, Others(ids, id)));
 
-  LoadgenRun run = RunLoadgen(
-      cluster, {"--nodes", NodesArg(cluster, ids), "--rate", "2000", "--duration", "3",
-                "--keys", "5000", "--value-size", "64", "--quiesce-timeout", "30"});
+  LoadgenRun run =
+      RunLoadgen(cluster, {"--nodes", NodesArg(cluster, ids), "--rate", "2000",
+                           "--duration", "3", "--keys", "5000", "--value-size", "64",
+                           "--quiesce-timeout", "30", "--check-acked"});
   ASSERT_TRUE(run.status.ok()) << run.status.ToString() << "\n" << run.err;
   ASSERT_TRUE(run.report) << run.report_error;
   const JsonValue& r = *run.report;
@@ -95,6 +97,89 @@ TEST(LoadgenTest, ThreeNodeClusterConvergesAndReports) {
   EXPECT_EQ(first.size(), 32u);
   for (const auto& id : ids) EXPECT_EQ(r["digests"][cluster.api(id)].str(), first);
   EXPECT_GE(ProgressLines(run.err), 2u) << run.err;
+  const JsonValue& check = r["acked_check"];
+  EXPECT_TRUE(check["ok"].boolean()) << run.err;
+  EXPECT_GT(check["keys"].AsUint().value_or(0), 1000u);
+  EXPECT_EQ(check["lost"].AsUint(), std::optional<uint64_t>(0));
+}
+
+TEST(LoadgenTest, CheckAckedReportsWritesANodeLacks) {
+  Cluster cluster;
+  // x replicates to nobody; y is told of x, so y holds every write of x
+  // but x lacks those acknowledged by y.
+  ASSERT_TRUE(
+      cluster.AddAndStartNode({.id = "x", .store = "memory", .use_coordinator = false}));
+  ASSERT_TRUE(cluster.AddAndStartNode(
+      {.id = "y", .store = "memory", .use_coordinator = false, .static_peers = {"x"}}));
+  ASSERT_TRUE(WaitPeersConnected(cluster, "y", {"x"}));
+  LoadgenRun run = RunLoadgen(
+      cluster, {"--nodes", NodesArg(cluster, {"x", "y"}), "--rate", "500", "--duration",
+                "1", "--keys", "100000", "--quiesce-timeout", "1", "--check-acked"});
+  ASSERT_TRUE(run.status.exited) << run.status.ToString() << "\n" << run.err;
+  EXPECT_EQ(run.status.code, 1) << run.err;
+  ASSERT_TRUE(run.report) << run.report_error;
+  const JsonValue& check = (*run.report)["acked_check"];
+  EXPECT_FALSE(check["ok"].boolean());
+  EXPECT_GT(check["keys"].AsUint().value_or(0), 200u);
+  ASSERT_EQ(check["lost_per_node"].size(), 2u);
+  // Over 100000 keys the two writers hardly ever meet, so x lacks about
+  // half of what was acknowledged and y next to nothing.
+  EXPECT_GT(check["lost_per_node"][size_t{0}].AsUint().value_or(0), 100u);
+  EXPECT_LT(check["lost_per_node"][size_t{1}].AsUint().value_or(1000), 10u);
+  EXPECT_NE(run.err.find("first lost: " + cluster.api("x")), std::string::npos)
+      << run.err;
+}
+
+TEST(LoadgenTest, BatchedWritesCountEveryRecordAndConverge) {
+  const std::vector<std::string> ids = {"a", "b"};
+  Cluster cluster;
+  ASSERT_TRUE(cluster.StartCoordinator());
+  for (const auto& id : ids) ASSERT_TRUE(cluster.AddAndStartNode({.id = id}));
+  for (const auto& id : ids)
+    ASSERT_TRUE(WaitPeersConnected(cluster, id, Others(ids, id)));
+  LoadgenRun run = RunLoadgen(
+      cluster, {"--nodes", NodesArg(cluster, ids), "--writers", "1", "--batch", "100",
+                "--rate", "20000", "--duration", "2", "--keys", "50000",
+                "--quiesce-timeout", "30"});
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString() << "\n" << run.err;
+  ASSERT_TRUE(run.report) << run.report_error;
+  const JsonValue& r = *run.report;
+  EXPECT_TRUE(r["converged"].boolean()) << run.err;
+  const uint64_t writes = r["writes"].AsUint().value_or(0);
+  EXPECT_GT(writes, 20000u);
+  EXPECT_EQ(writes % 100, 0u) << "whole batches only";
+  EXPECT_EQ(r["errors"].AsUint(), std::optional<uint64_t>(0));
+  EXPECT_GT(r["replication_samples"].AsUint().value_or(0), 10u);
+  // Each of a's writes (the load and the preflight's probes) reached the
+  // peer once: none lost, none applied twice.
+  const uint64_t written = cluster.Counter("a", "local_writes").value_or(0);
+  EXPECT_GE(written, writes);
+  EXPECT_EQ(cluster.Counter("b", "remote_applied").value_or(0) +
+                cluster.Counter("b", "remote_superseded").value_or(0),
+            written);
+}
+
+TEST(LoadgenTest, WritesEndsTheRunAfterExactlyThatMany) {
+  const std::vector<std::string> ids = {"a", "b"};
+  Cluster cluster;
+  ASSERT_TRUE(cluster.StartCoordinator());
+  for (const auto& id : ids)
+    ASSERT_TRUE(cluster.AddAndStartNode({.id = id, .store = "memory"}));
+  for (const auto& id : ids)
+    ASSERT_TRUE(WaitPeersConnected(cluster, id, Others(ids, id)));
+
+  // --duration 0 alone would run until a signal: the count must end it.
+  LoadgenRun run = RunLoadgen(
+      cluster, {"--nodes", NodesArg(cluster, ids), "--writers", "1", "--writes", "3001",
+                "--duration", "0", "--keys", "1000", "--quiesce-timeout", "30"});
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString() << "\n" << run.err;
+  ASSERT_TRUE(run.report) << run.report_error;
+  const JsonValue& r = *run.report;
+  EXPECT_TRUE(r["converged"].boolean()) << run.err;
+  EXPECT_EQ(r["writes"].AsUint(), std::optional<uint64_t>(3001));
+  EXPECT_EQ(r["sent"].AsUint(), std::optional<uint64_t>(3001));
+  EXPECT_GT(std::stod(r["replicated_s"].str()), 0.0);
+  EXPECT_GT(std::stod(r["replication_throughput_per_s"].str()), 0.0);
 }
 
 TEST(LoadgenTest, UnconnectedNodesAreReportedAsNotConverged) {
@@ -127,6 +212,9 @@ TEST(LoadgenTest, UnreachableNodeExits3AndBadArgumentsExit2) {
   EXPECT_TRUE(usage.status.exited && usage.status.code == 2)
       << usage.status.ToString() << "\n"
       << usage.err;
+  LoadgenRun tombstones = RunLoadgen(cluster, {"--nodes", "tcp://127.0.0.1:1",
+                                               "--check-acked", "--delete-share", "0.1"});
+  EXPECT_TRUE(tombstones.status.exited && tombstones.status.code == 2) << tombstones.err;
   LoadgenRun no_nodes = RunLoadgen(cluster, {"--rate", "5"});
   EXPECT_TRUE(no_nodes.status.exited && no_nodes.status.code == 2) << no_nodes.err;
 }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -164,6 +165,44 @@ TEST_F(NodeApiTest, WatchStreamsMatchingChangesAndEndsWithItsClient) {
                cluster_.Counter("n", "watchers") == 0u;
       },
       5s, 100ms));
+}
+
+TEST_F(NodeApiTest, WriteBatchIsAllOrNoneAndAnsweredWithItsLastWrite) {
+  Start();
+  zmq::socket_t dealer = Connect(cluster_.api("n"), zmq::socket_type::dealer);
+  ClientRequest batch = Op(ClientOp::kWriteBatch, 1, "");
+  for (int i = 0; i < 500; ++i) {
+    batch.writes.push_back({"c", "k" + std::to_string(i), "v" + std::to_string(i), false});
+  }
+  batch.writes.push_back({"c", "k7", "", true});
+  SendRequest(dealer, batch);
+  std::optional<ClientReply> reply = NextReply(dealer);
+  ASSERT_TRUE(reply.has_value());
+  ASSERT_EQ(reply->code, Code::kOk) << reply->message;
+  ASSERT_EQ(reply->records.size(), 1u);
+  EXPECT_EQ(reply->records[0].key, "k7");
+  EXPECT_TRUE(reply->records[0].deleted);
+  EXPECT_EQ(reply->records[0].seq, 501u);
+
+  // One bad write refuses the batch: none of its other writes lands.
+  ClientRequest bad = Op(ClientOp::kWriteBatch, 2, "");
+  bad.writes = {{"c", "fresh", "x", false}, {"c", "", "x", false}};
+  SendRequest(dealer, bad);
+  SendRequest(dealer, Op(ClientOp::kGet, 3, "c", "fresh"));
+  SendRequest(dealer, Op(ClientOp::kGet, 4, "c", "k499"));
+  SendRequest(dealer, Op(ClientOp::kGet, 5, "c", "k7"));
+  std::map<uint64_t, ClientReply> replies;
+  for (int i = 0; i < 4; ++i) {
+    std::optional<ClientReply> r = NextReply(dealer);
+    ASSERT_TRUE(r.has_value()) << "after " << i << " replies";
+    replies[r->request_id] = *r;
+  }
+  EXPECT_EQ(replies[2].code, Code::kInvalidArgument);
+  EXPECT_NE(replies[2].message.find("write 1"), std::string::npos) << replies[2].message;
+  EXPECT_EQ(replies[3].code, Code::kNotFound);
+  ASSERT_EQ(replies[4].code, Code::kOk);
+  EXPECT_EQ(replies[4].records.at(0).value, "v499");
+  EXPECT_EQ(replies[5].code, Code::kNotFound);
 }
 
 }  // namespace

@@ -65,6 +65,13 @@ std::string Tail(const std::string& text, size_t max_bytes) {
   return "..." + text.substr(text.size() - max_bytes);
 }
 
+// `text` with its first `from` replaced by `to`.
+std::string Replaced(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
 SpawnOptions ServiceSpawn(const std::string& binary, std::vector<std::string> args,
                           const std::string& log_prefix) {
   SpawnOptions options;
@@ -177,7 +184,12 @@ std::optional<ExitStatus> Cluster::WaitCoordinator(milliseconds timeout) {
 
 void Cluster::AddNode(NodeOptions options) {
   auto node = std::make_unique<Node>();
-  node->endpoints = {FreeTcpEndpoint(), FreeTcpEndpoint(), FreeTcpEndpoint()};
+  auto endpoint = [](const std::string& host) {
+    return host.empty() ? FreeTcpEndpoint()
+                        : "tcp://" + host + ":" + std::to_string(PickFreePort());
+  };
+  node->endpoints = {endpoint(options.api_host), endpoint(options.data_host),
+                     endpoint(options.data_host)};
   node->config_path = dir_ + "/" + options.id + ".yaml";
   std::string id = options.id;
   node->options = std::move(options);
@@ -191,8 +203,18 @@ std::string Cluster::NodeYaml(const Node& node) const {
   std::ostringstream y;
   y << "node:\n  id: " << o.id << "\n  data_dir: " << dir_ << "/" << o.id
     << "/data\n  mode: " << o.mode << "\n"
-    << "endpoints:\n  api: " << node.endpoints.api << "\n  pub: " << node.endpoints.pub
-    << "\n  sync: " << node.endpoints.sync << "\n";
+    << "endpoints:\n";
+  if (o.bind_any_advertise_localhost) {
+    auto any = [](const std::string& ep) { return Replaced(ep, "127.0.0.1", "*"); };
+    auto name = [](const std::string& ep) { return Replaced(ep, "127.0.0.1", "localhost"); };
+    const NodeAddresses& e = node.endpoints;
+    y << "  api: " << any(e.api) << "\n  pub: " << any(e.pub) << "\n  sync: " << any(e.sync)
+      << "\n  advertise:\n    api: " << name(e.api) << "\n    pub: " << name(e.pub)
+      << "\n    sync: " << name(e.sync) << "\n";
+  } else {
+    y << "  api: " << node.endpoints.api << "\n  pub: " << node.endpoints.pub
+      << "\n  sync: " << node.endpoints.sync << "\n";
+  }
   if (o.use_coordinator && !coordinator_ep_.empty()) {
     y << "coordinator: " << coordinator_ep_ << "\n";
   }
@@ -230,8 +252,16 @@ AssertionResult Cluster::StartNode(const std::string& id) {
   std::string log = dir_ + "/logs/" + id + "." + std::to_string(++node.starts);
   std::string error;
   node.process.reset();
-  node.process = Process::Spawn(
-      ServiceSpawn("sync-node", {"--config", node.config_path}, log), &error);
+  SpawnOptions spawn = ServiceSpawn("sync-node", {"--config", node.config_path}, log);
+  if (!node.options.launcher.empty()) {
+    std::vector<std::string> args(node.options.launcher.begin() + 1,
+                                  node.options.launcher.end());
+    args.push_back(spawn.binary);
+    args.insert(args.end(), spawn.args.begin(), spawn.args.end());
+    spawn.binary = node.options.launcher.front();
+    spawn.args = std::move(args);
+  }
+  node.process = Process::Spawn(spawn, &error);
   if (!node.process) return AssertionFailure() << error;
   return WaitNodeAnswers(id, kStartTimeout);
 }

@@ -56,7 +56,16 @@ struct NodeOptions {
   int rcvhwm = 0;                  // 0: the node's default
   uint64_t max_message_bytes = 0;  // 0: the node's default
   std::string log_level = "info";
+  // Bind every interface (tcp://*:PORT) and advertise tcp://localhost:PORT,
+  // as a node in a container binds and is reached by its service name.
+  bool bind_any_advertise_localhost = false;
   std::string extra_yaml{};  // appended verbatim to the config file
+  // Run the node under this command prefix (NetLab::Launcher: inside a
+  // network namespace) and bind its api on api_host, its pub and sync on
+  // data_host, instead of 127.0.0.1.
+  std::vector<std::string> launcher{};
+  std::string api_host{};
+  std::string data_host{};
 };
 
 struct NodeAddresses {

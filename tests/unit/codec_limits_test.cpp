@@ -37,7 +37,7 @@ TEST(CodecLimits, KeyBytes) {
   ExpectRejected(Encode(SampleBatch()),
                  "change_batch.records[0].key: bin of 4 bytes exceeds the limit of 3",
                  limits);
-  ExpectRejected(Encode(ClientRequest{1, ClientOp::kScan, "c", "", "", "abcd", 0, false}),
+  ExpectRejected(Encode(ClientRequest{1, ClientOp::kScan, "c", "", "", "abcd", 0, false, {}}),
                  "client_request.prefix: bin of 4 bytes exceeds the limit of 3", limits);
 }
 

@@ -205,7 +205,7 @@ TEST(CodecReject, InvalidCollections) {
   Tree nul(SampleBatch());
   RecordField(nul, 1, 0) = nul.Make(std::string("or\0ders", 7));
   ExpectRejected(nul.Bytes(), "records[1].collection: invalid collection");
-  ClientRequest req{1, ClientOp::kGet, "orders", "k", "", "", 0, false};
+  ClientRequest req{1, ClientOp::kGet, "orders", "k", "", "", 0, false, {}};
   Tree client(req);
   client.At(4) = client.Make(std::string("\0", 1));
   ExpectRejected(client.Bytes(), "client_request.collection: invalid collection");
@@ -248,6 +248,17 @@ TEST(CodecReject, EnumsOutOfRange) {
     page.At(7) = page.Make(code);
     ExpectRejected(page.Bytes(), "catch_up_page.error: unknown status code");
   }
+}
+
+TEST(CodecReject, MalformedBatchWrite) {
+  ClientRequest req{1, ClientOp::kWriteBatch, "", "", "", "", 0, false, {}};
+  req.writes = {{"c", "k", "v", false}, {"c", "k2", "v", false}};
+  Tree t(req);
+  t.At(10).via.array.ptr[1].via.array.size = 3;  // a write of three fields
+  ExpectRejected(t.Bytes(), "client_request.writes[1]");
+  Tree wrong(req);
+  wrong.At(10).via.array.ptr[0].via.array.ptr[3] = wrong.Make(7);  // deleted: not a bool
+  ExpectRejected(wrong.Bytes(), "client_request.writes[0]");
 }
 
 TEST(CodecReject, RecordFromAnotherOrigin) {

@@ -67,13 +67,15 @@ TEST(CodecRoundTrip, CatchUpPage) {
 
 TEST(CodecRoundTrip, ClientRequestEveryOp) {
   for (uint8_t op = 1; op <= kMaxClientOp; ++op) {
-    ClientRequest req{op, static_cast<ClientOp>(op), "", "", "", "", 0, op % 2 == 0};
+    ClientRequest req{op, static_cast<ClientOp>(op), "", "", "", "", 0, op % 2 == 0, {}};
     ExpectRoundTrip(req);
     req.collection = "orders";
     req.key = std::string("\0\0k", 3);
     req.value = Binary(1000, op);
     req.prefix = std::string("\xff\0", 2);
     req.limit = kMaxU64;
+    ExpectRoundTrip(req);
+    req.writes = {{"orders", "k1", Binary(100, op), false}, {"o", std::string(1, '\0'), "", true}};
     ExpectRoundTrip(req);
   }
 }

@@ -81,7 +81,7 @@ inline std::vector<Message> SampleMessages() {
   CatchUpPage page{"node-b",  kMaxU64, SampleBatch(4).records, true, SampleVector(),
                    Code::kOk, ""};
   ClientRequest put{7, ClientOp::kPut, "orders", std::string("\0key", 4), Binary(300), "",
-                    0, false};
+                    0, false, {}};
   ClientReply reply{9, Code::kOk, "", SampleBatch(3).records, "ab12", SampleStatus()};
   return {SampleBatch(),
           Heartbeat{"node-a", MakeHlc(1'790'000'000'000, 65535), SampleVector()},

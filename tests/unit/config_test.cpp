@@ -6,19 +6,12 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include "testutil/config_samples.h"
 
 namespace datasync {
 namespace {
 
-// Lines 1-7; cases below that extend it count on that.
-constexpr char kMinimal[] = R"(node:
-  id: a
-  data_dir: ./var/a
-endpoints:
-  api: tcp://127.0.0.1:7101
-  pub: tcp://127.0.0.1:7102
-  sync: tcp://127.0.0.1:7103
-)";
+constexpr const char* kMinimal = testutil::kMinimalNodeYaml;
 
 constexpr char kFull[] = R"(node:
   id: node-1
@@ -49,7 +42,8 @@ limits:
   max_key_bytes: 1024
   max_value_bytes: 65536
   max_pending_requests: 5000
-transport: { sndhwm: 0, rcvhwm: 2000 }
+  max_watch_bytes: 8388608
+transport: { sndhwm: 0, rcvhwm: 2000, pub_queue_bytes: 16777216 }
 log: { level: debug }
 )";
 
@@ -65,6 +59,7 @@ TEST(NodeConfigTest, MinimalUsesDefaults) {
   EXPECT_EQ(c.data_dir, "./var/a");
   EXPECT_EQ(c.endpoints, (NodeEndpoints{"tcp://127.0.0.1:7101", "tcp://127.0.0.1:7102",
                                         "tcp://127.0.0.1:7103"}));
+  EXPECT_EQ(c.advertised, c.endpoints);
   EXPECT_FALSE(c.coordinator.has_value());
   EXPECT_TRUE(c.peers.empty());
   EXPECT_EQ(c.store.type, StoreType::kRocksDb);
@@ -77,6 +72,8 @@ TEST(NodeConfigTest, MinimalUsesDefaults) {
   EXPECT_EQ(c.group_commit_ms, 1u);
   EXPECT_EQ(c.group_commit_max, 4096u);
   EXPECT_EQ(c.max_pending_requests, 100000u);
+  EXPECT_EQ(c.max_watch_bytes, size_t{128} << 20);
+  EXPECT_EQ(c.pub_queue_bytes, uint64_t{256} << 20);
   EXPECT_EQ(c.sndhwm, 100000);
   EXPECT_EQ(c.rcvhwm, 100000);
   EXPECT_EQ(c.log_level, LogLevel::kInfo);
@@ -114,9 +111,42 @@ TEST(NodeConfigTest, FullSetsEveryKey) {
   EXPECT_LE(c.replica.catch_up_page_bytes, c.limits.max_message_bytes / 4);
   EXPECT_LE(c.replica.publish_batch_bytes, c.limits.max_message_bytes / 4);
   EXPECT_EQ(c.max_pending_requests, 5000u);
+  EXPECT_EQ(c.max_watch_bytes, size_t{8} << 20);
+  EXPECT_EQ(c.pub_queue_bytes, uint64_t{16} << 20);
   EXPECT_EQ(c.sndhwm, 0);
   EXPECT_EQ(c.rcvhwm, 2000);
   EXPECT_EQ(c.log_level, LogLevel::kDebug);
+}
+
+// A node in a container or pod: binds every interface, is reached by name.
+TEST(NodeConfigTest, AdvertiseTellsPeersAHostName) {
+  Result<NodeConfig> r = ParseNodeConfig(R"(node: { id: node2, data_dir: /var/lib/datasync }
+endpoints:
+  api: tcp://*:7101
+  pub: tcp://0.0.0.0:7102
+  sync: tcp://*:7103
+  advertise:
+    pub: tcp://node2:7102
+    sync: tcp://datasync-node-2.datasync-node:7103
+coordinator: tcp://coordinator:7000
+)",
+                                         "node.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->endpoints,
+            (NodeEndpoints{"tcp://*:7101", "tcp://0.0.0.0:7102", "tcp://*:7103"}));
+  // api is not advertised here, so the bound one is what members lists.
+  EXPECT_EQ(r->advertised, (NodeEndpoints{"tcp://*:7101", "tcp://node2:7102",
+                                          "tcp://datasync-node-2.datasync-node:7103"}));
+  EXPECT_EQ(r->coordinator, "tcp://coordinator:7000");
+}
+
+TEST(NodeConfigTest, WildcardBindWithoutCoordinatorNeedsNoAdvertise) {
+  Result<NodeConfig> r = ParseNodeConfig(
+      "node: {id: a, data_dir: d}\nendpoints:\n  api: tcp://*:1\n  pub: tcp://*:2\n"
+      "  sync: tcp://*:3\npeers:\n  - {id: b, pub: tcp://peer-b:2, sync: tcp://peer-b:3}\n",
+      "node.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->advertised, r->endpoints);
 }
 
 TEST(NodeConfigTest, EmptyOptionalSectionsKeepDefaults) {
@@ -196,6 +226,10 @@ const BadConfig kBadNodeConfigs[] = {
     {"BatchLargerThanPeersAccept",
      Minimal("replication:\n  publish_batch_records: 100000\n"),
      "node.yaml:9: replication.publish_batch_records: must be between 1 and 65536"},
+    {"PubQueueBelowOneMiB", Minimal("transport:\n  pub_queue_bytes: 4096\n"),
+     "node.yaml:9: transport.pub_queue_bytes: must be between 1048576 and"},
+    {"WatchBudgetBelowOneReply", Minimal("limits:\n  max_watch_bytes: 1000\n"),
+     "node.yaml:9: limits.max_watch_bytes: must be between 1048576 and"},
     {"RecordDoesNotFitMessage", Minimal("limits:\n  max_value_bytes: 100000000\n"),
      "node.yaml:8: limits.max_message_bytes: must be at least max_key_bytes"},
     {"MapWhereListExpected", Minimal("peers: {id: b}\n"),
@@ -215,6 +249,22 @@ const BadConfig kBadNodeConfigs[] = {
      "node.yaml:8: coordinator: host * (every interface) is only valid"},
     {"DuplicateEndpoints", WithEndpoints("tcp://*:7102", "tcp://127.0.0.1:7102"),
      "node.yaml:6: endpoints.pub: same address as endpoints.api"},
+    {"WildcardPubNotAdvertised",
+     "node: {id: a, data_dir: d}\nendpoints:\n  api: tcp://*:1\n  pub: tcp://*:2\n"
+     "  sync: tcp://h:3\ncoordinator: tcp://c:7000\n",
+     "node.yaml:4: endpoints.pub: binds every interface, so peers told by the coordinator "
+     "need endpoints.advertise.pub"},
+    {"AnyAddressSyncNotAdvertised",
+     "node: {id: a, data_dir: d}\nendpoints:\n  api: tcp://h:1\n  pub: tcp://h:2\n"
+     "  sync: tcp://0.0.0.0:3\n  advertise: {pub: tcp://a:2}\ncoordinator: tcp://c:7000\n",
+     "node.yaml:5: endpoints.sync: binds every interface"},
+    {"WildcardAdvertised",
+     Minimal("  advertise:\n    sync: tcp://*:7103\n"),
+     "node.yaml:9: endpoints.advertise.sync: host * (every interface) is only valid"},
+    {"UnknownAdvertiseKey", Minimal("  advertise: {api: tcp://a:1, admin: tcp://a:2}\n"),
+     "node.yaml:8: endpoints.advertise.admin: unknown key"},
+    {"AdvertiseNotAMap", Minimal("  advertise: tcp://a:1\n"),
+     "node.yaml:8: endpoints.advertise: expected a map"},
     {"DuplicatePeerId",
      Minimal("peers:\n  - {id: b, pub: tcp://h:1, sync: tcp://h:2}\n"
              "  - {id: b, pub: tcp://h:3, sync: tcp://h:4}\n"),
@@ -358,6 +408,10 @@ TEST(CheckEndpointTest, AcceptsZeroMqFormsAndRefusesTheRest) {
   EXPECT_TRUE(CheckEndpoint("tcp://*:65535", EndpointUse::kBind).ok());
   EXPECT_TRUE(CheckEndpoint("ipc:///run/x.sock", EndpointUse::kBind).ok());
   EXPECT_TRUE(CheckEndpoint("inproc://x", EndpointUse::kConnect).ok());
+  // Host names: service names of docker-compose, pod names of a StatefulSet.
+  EXPECT_TRUE(CheckEndpoint("tcp://coordinator:7000", EndpointUse::kConnect).ok());
+  EXPECT_TRUE(
+      CheckEndpoint("tcp://datasync-node-1.datasync-node:7102", EndpointUse::kConnect).ok());
   EXPECT_FALSE(CheckEndpoint("tcp://*:7000", EndpointUse::kConnect).ok());
   EXPECT_FALSE(CheckEndpoint("tcp://127.0.0.1:0", EndpointUse::kBind).ok());
   EXPECT_FALSE(CheckEndpoint("tcp://127.0.0.1:*", EndpointUse::kBind).ok());

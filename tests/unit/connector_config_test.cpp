@@ -5,19 +5,12 @@
 #include <string>
 
 #include "datasync/config.h"
+#include "testutil/config_samples.h"
 
 namespace datasync {
 namespace {
 
-// Lines 1-7.
-constexpr char kBase[] = R"(node:
-  id: a
-  data_dir: ./var/a
-endpoints:
-  api: tcp://127.0.0.1:7101
-  pub: tcp://127.0.0.1:7102
-  sync: tcp://127.0.0.1:7103
-)";
+constexpr const char* kBase = testutil::kMinimalNodeYaml;
 
 std::string With(const std::string& connectors) { return kBase + connectors; }
 

@@ -65,6 +65,17 @@ TEST(HlcTest, FarFutureRemoteIsReportedButHonoured) {
   EXPECT_GT(clock.Now(1000), MakeHlc(1000 + 3600000, 3));
 }
 
+// Found by tests/fuzz (replica_input): a heartbeat carrying the largest
+// timestamp made the next Now() wrap to the wall clock.
+TEST(HlcTest, LargestRemoteTimestampNeverWrapsTheClock) {
+  Hlc clock;
+  const HlcTimestamp max = MakeHlc(kHlcMaxPhysicalMs, kHlcLogicalMask);
+  EXPECT_FALSE(clock.Update(max, 1000));
+  EXPECT_EQ(clock.Now(1000), max);
+  EXPECT_EQ(clock.Now(2000), max);
+  EXPECT_EQ(clock.last(), max);
+}
+
 TEST(HlcTest, PackingRoundTrips) {
   const HlcTimestamp t = MakeHlc(kHlcMaxPhysicalMs, kHlcLogicalMask);
   EXPECT_EQ(HlcPhysicalMs(t), kHlcMaxPhysicalMs);

@@ -175,5 +175,22 @@ TEST(ReplicaTest, RemoteClockFarAheadIsReportedAndHonoured) {
   EXPECT_EQ(a.store().Get("c", "k")->value, "w");
 }
 
+// Found by tests/fuzz (replica_input; the input is in its corpus as
+// regression-hlc-wrap): after a heartbeat with the largest timestamp, the
+// next local write's clock wrapped to the wall clock and went back.
+TEST(ReplicaTest, LargestRemoteClockNeverSendsTheClockBack) {
+  ReplicaHarness a("a");
+  a.replica().SetPeers({"b"});
+  const HlcTimestamp max = MakeHlc(kHlcMaxPhysicalMs, kHlcLogicalMask);
+  a.replica().OnMessage(Heartbeat{"b", max, {}}, 1000);
+  EXPECT_EQ(a.replica().clock(), max);
+  a.replica().Put(1, "c", "k", "v", 1000);
+  a.replica().Tick(2000);
+  ReplicaOutput out = a.Flush();
+  EXPECT_EQ(a.replica().clock(), max);
+  ASSERT_EQ(out.replies.size(), 1u);
+  EXPECT_EQ(out.replies[0].version.hlc, max);
+}
+
 }  // namespace
 }  // namespace datasync

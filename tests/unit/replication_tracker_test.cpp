@@ -33,6 +33,19 @@ TEST(ReplicationTrackerTest, VisibleOnceEveryOtherNodeHasIt) {
   EXPECT_EQ(Interval(t).count(), 0u);  // taken already
 }
 
+TEST(ReplicationTrackerTest, LastVisibleIsTheLatestCompletion) {
+  ReplicationTracker t({true, true});
+  EXPECT_EQ(t.last_visible_us(), 0);
+  t.Interest(1);
+  t.Interest(2);
+  t.Acked(1, V(10, "a"), /*writer=*/0, 100);
+  t.Acked(2, V(11, "a"), /*writer=*/0, 200);
+  t.Seen(1, 2, V(11, "a"), 900);
+  EXPECT_EQ(t.last_visible_us(), 900);
+  t.Seen(1, 1, V(10, "a"), 700);  // completes later, became visible earlier
+  EXPECT_EQ(t.last_visible_us(), 900);
+}
+
 TEST(ReplicationTrackerTest, ArrivalsBeforeTheAcknowledgementCount) {
   ReplicationTracker t({true, true, true});
   t.Interest(3);

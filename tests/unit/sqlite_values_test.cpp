@@ -6,7 +6,6 @@
 
 #include <msgpack.hpp>
 
-#include "connectors/sqlite/json_key.h"
 
 namespace datasync::sqlite_connector {
 namespace {
@@ -42,40 +41,71 @@ TEST(SqliteValuesTest, AffinityFollowsSqliteRules) {
   EXPECT_EQ(AffinityOf("DECIMAL(10,2)"), Affinity::kNumeric);
 }
 
-TEST(SqliteValuesTest, JsonKeysRoundTrip) {
-  const std::vector<KeyPart> parts = {{KeyPart::kText, "e\"u\\\n,]"},
-                                      {KeyPart::kNumber, "-42"},
-                                      {KeyPart::kText, "caf\xc3\xa9"}};
-  const std::string key = EncodeJsonKey(parts);
-  EXPECT_EQ(key, "[\"e\\\"u\\\\\\u000a,]\",-42,\"caf\xc3\xa9\"]");
-  std::vector<KeyPart> back;
-  ASSERT_TRUE(DecodeJsonKey(key, &back));
-  ASSERT_EQ(back.size(), 3u);
-  EXPECT_EQ(back[0].text, parts[0].text);
-  EXPECT_EQ(back[1].kind, KeyPart::kNumber);
-  EXPECT_EQ(back[2].text, parts[2].text);
-  for (const char* bad : {"", "[", "[1,", "[\"a]", "{}", "[1] x", "[\"\\q\"]"}) {
-    EXPECT_FALSE(DecodeJsonKey(bad, &back)) << bad;
+// SQLite's JSON functions encode and decode composite keys: an in-memory
+// database stands in for the application's.
+class SqliteKeyTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_EQ(sqlite3_open(":memory:", &db_), SQLITE_OK); }
+  void TearDown() override { sqlite3_close(db_); }
+  // The key of primary-key values given as SQL literals.
+  std::string KeyOf(const Table& t, const std::string& literals, std::string* error) {
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db_, ("SELECT " + literals).c_str(), -1, &stmt, nullptr),
+              SQLITE_OK);
+    EXPECT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    std::vector<sqlite3_value*> values;
+    for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+      values.push_back(sqlite3_column_value(stmt, i));
+    }
+    std::string key;
+    if (!EncodeKey(db_, t, values, &key, error)) key = "(none)";
+    sqlite3_finalize(stmt);
+    return key;
+  }
+  sqlite3* db_ = nullptr;
+};
+
+Table Composite() {
+  Table t = Items();
+  t.columns[1].pk = 2;
+  t.pk = {0, 1};
+  return t;
+}
+
+TEST_F(SqliteKeyTest, SingleColumnKeysAreTheValueAsText) {
+  std::string error;
+  EXPECT_EQ(KeyOf(Items(), "42", &error), "42");
+  EXPECT_EQ(KeyOf(Items(), "'abc'", &error), "abc");
+  EXPECT_EQ(KeyOf(Items(), "NULL", &error), "(none)");
+  EXPECT_EQ(error, "table items, column id: primary key value is NULL");
+}
+
+TEST_F(SqliteKeyTest, CompositeKeysAreJsonArraysAndComeBack) {
+  const Table t = Composite();
+  std::string error;
+  const std::string key = KeyOf(t, "-42, 'e\"u,]'", &error);
+  EXPECT_EQ(key, "[-42,\"e\\\"u,]\"]");
+  std::vector<SqlValue> values;
+  ASSERT_TRUE(DecodeKey(db_, t, key, &values, &error)) << error;
+  EXPECT_EQ(std::get<int64_t>(values[0]), -42);
+  EXPECT_EQ(std::get<std::string>(values[1]), "e\"u,]");
+  EXPECT_EQ(KeyOf(t, "1, x'00'", &error), "(none)");
+  EXPECT_EQ(error, "table items, column name: a blob cannot be part of a composite key");
+  for (const char* bad : {"[7]", "7", "[7,", "{\"a\":1}", "[7,[1]]", "[7,\"x\",3]"}) {
+    EXPECT_FALSE(DecodeKey(db_, t, bad, &values, &error)) << bad;
+    EXPECT_EQ(error, "table items: key is not a JSON array of 2 primary key values") << bad;
   }
 }
 
-TEST(SqliteValuesTest, KeysDecodeToTheKeyColumnsTypes) {
-  Table t = Items();
+TEST_F(SqliteKeyTest, KeysDecodeToTheKeyColumnsTypes) {
   std::vector<SqlValue> values;
   std::string error;
-  ASSERT_TRUE(DecodeKey(t, "42", &values, &error)) << error;
+  ASSERT_TRUE(DecodeKey(db_, Items(), "42", &values, &error)) << error;
   EXPECT_EQ(std::get<int64_t>(values[0]), 42);
-  EXPECT_FALSE(DecodeKey(t, "forty-two", &values, &error));
+  EXPECT_FALSE(DecodeKey(db_, Items(), "forty-two", &values, &error));
   EXPECT_NE(error.find("table items, column id"), std::string::npos) << error;
-
-  Table composite = t;
-  composite.columns[1].pk = 2;
-  composite.pk = {0, 1};
-  ASSERT_TRUE(DecodeKey(composite, "[7,\"x\"]", &values, &error)) << error;
-  EXPECT_EQ(std::get<int64_t>(values[0]), 7);
-  EXPECT_EQ(std::get<std::string>(values[1]), "x");
-  EXPECT_FALSE(DecodeKey(composite, "[7]", &values, &error));
-  EXPECT_FALSE(DecodeKey(composite, "7", &values, &error));
+  ASSERT_TRUE(DecodeKey(db_, Composite(), "[7,3]", &values, &error)) << error;
+  EXPECT_EQ(std::get<std::string>(values[1]), "3");  // a number into TEXT: its text
 }
 
 TEST(SqliteValuesTest, RowValuesConvertToColumnTypes) {

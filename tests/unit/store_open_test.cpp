@@ -3,22 +3,19 @@
 // Status names the file, and a refused store's bytes are left as they were.
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
-#include <sched.h>
 #include <sqlite3.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 
 #include "datasync/durable_store.h"
+#include "testutil/mounts.h"
+#include "testutil/process.h"
 #include "testutil/self_exec.h"
+#include "testutil/store_files.h"
 #include "testutil/store_testutil.h"
 #include "testutil/temp_dir.h"
 
@@ -28,19 +25,10 @@ namespace {
 namespace fs = std::filesystem;
 using testutil::MakeRecord;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+std::string ReadFile(const std::string& path) { return testutil::ReadFileOrEmpty(path); }
 
 void OverwriteBytes(const std::string& path, size_t offset, size_t n, char byte) {
-  std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
-  f.seekp(static_cast<std::streamoff>(offset));
-  const std::string junk(n, byte);
-  f.write(junk.data(), static_cast<std::streamsize>(n));
-  ASSERT_TRUE(f.good()) << path;
+  ASSERT_TRUE(testutil::OverwriteBytes(path, offset, n, byte)) << path;
 }
 
 // Enough records for several pages / blocks in every structure.
@@ -110,34 +98,6 @@ TEST(SqliteStoreOpenTest, ForeignDatabaseAndMissingStoreAreRefused) {
   ExpectRefusedNaming(OpenSqliteStore(other, {}), other, Code::kInvalidArgument);
 }
 
-// Flushes every column family to table files, so there is an SST to damage.
-void FlushRocksDb(const std::string& dir) {
-  std::vector<std::string> names;
-  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const auto& name : names)
-    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir, families, &handles, &db).ok());
-  ASSERT_TRUE(db->Flush(rocksdb::FlushOptions(), handles).ok());
-  for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
-  ASSERT_TRUE(db->Close().ok());
-  delete db;
-}
-
-std::string LargestFileWith(const std::string& dir, const std::string& part) {
-  std::string best;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    const std::string name = entry.path().string();
-    if (name.find(part) != std::string::npos &&
-        (best.empty() || fs::file_size(name) > fs::file_size(best))) {
-      best = name;
-    }
-  }
-  return best;
-}
-
 class RocksDbStoreOpenTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -146,7 +106,7 @@ class RocksDbStoreOpenTest : public ::testing::Test {
       ASSERT_TRUE(store.ok()) << store.status().ToString();
       Fill(store->get());
     }
-    FlushRocksDb(db_dir_);
+    ASSERT_EQ(testutil::FlushRocksDb(db_dir_), "");
   }
 
   // Damages `file` in the middle, then checks Open refuses it untouched.
@@ -164,11 +124,11 @@ class RocksDbStoreOpenTest : public ::testing::Test {
 };
 
 TEST_F(RocksDbStoreOpenTest, DamagedManifestIsRefusedAndLeftUnchanged) {
-  DamageAndExpectRefused(LargestFileWith(db_dir_, "MANIFEST-"));
+  DamageAndExpectRefused(testutil::LargestFileWith(db_dir_, "MANIFEST-"));
 }
 
 TEST_F(RocksDbStoreOpenTest, DamagedTableFileIsRefusedAndLeftUnchanged) {
-  DamageAndExpectRefused(LargestFileWith(db_dir_, ".sst"));
+  DamageAndExpectRefused(testutil::LargestFileWith(db_dir_, ".sst"));
 }
 
 TEST_F(RocksDbStoreOpenTest, MissingCurrentWithDataIsRefused) {
@@ -196,13 +156,7 @@ TEST(RocksDbStoreOpenMiscTest, ForeignDatabaseAndMissingStoreAreRefused) {
 // the child below sees the files through read-only bind mounts in a mount
 // namespace of its own; where that is not permitted the test is skipped.
 constexpr char kReadOnlyEnv[] = "DATASYNC_STORE_READONLY_CHILD";
-constexpr int kNoMountExit = 77;
-
-bool BindReadOnly(const std::string& path) {
-  return mount(path.c_str(), path.c_str(), nullptr, MS_BIND, nullptr) == 0 &&
-         mount(nullptr, path.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY,
-               nullptr) == 0;
-}
+constexpr int kNoMountExit = testutil::kNoMountsExit;
 
 void Report(const std::string& label, const Result<std::unique_ptr<Store>>& opened) {
   std::cout << "RESULT " << label << " "
@@ -214,14 +168,14 @@ TEST(StoreReadOnlyChild, DISABLED_OpenOnReadOnlyMounts) {
   const char* dir = std::getenv(kReadOnlyEnv);
   if (dir == nullptr) GTEST_SKIP() << "only run by StoreOpenTest.ReadOnly*";
   const std::string d = dir;
-  if (unshare(CLONE_NEWNS) != 0 ||
-      mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
-      !BindReadOnly(d + "/file-ro.sqlite")) {
-    std::cout << "no read-only bind mount: " << std::strerror(errno) << std::endl;
+  std::string error = testutil::EnterPrivateMountNamespace();
+  if (error.empty()) error = testutil::BindReadOnly(d + "/file-ro.sqlite");
+  if (!error.empty()) {
+    std::cout << "no read-only bind mount: " << error << std::endl;
     std::_Exit(kNoMountExit);
   }
   Report("sqlite-file", OpenSqliteStore(d + "/file-ro.sqlite", {}));
-  if (!BindReadOnly(d)) std::_Exit(kNoMountExit);
+  if (!testutil::BindReadOnly(d).empty()) std::_Exit(kNoMountExit);
   Report("sqlite-existing", OpenSqliteStore(d + "/store.sqlite", {}));
   Report("sqlite-new", OpenSqliteStore(d + "/new.sqlite", {}));
   Report("rocksdb-existing", OpenRocksDbStore(d + "/rocksdb", {}));

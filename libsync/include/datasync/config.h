@@ -102,6 +102,10 @@ struct NodeConfig {
   StoreConfig store;
 
   NodeEndpoints endpoints;
+  // What the coordinator tells peers and clients: endpoints.advertise, each
+  // defaulting to the bound endpoint. They differ where a node binds every
+  // interface (a container, a pod) and is reached by a host name.
+  NodeEndpoints advertised;
   std::optional<std::string> coordinator;  // absent: static peers only
   std::vector<PeerConfig> peers;
 
@@ -111,9 +115,18 @@ struct NodeConfig {
   size_t group_commit_max = 4096;
   // Client requests queued before the node answers kBusy.
   size_t max_pending_requests = 100000;
+  // Bytes of changes sent to one watcher between two renewals of its watch;
+  // beyond, its replies are dropped (counted). Bounds the memory a watcher
+  // that stopped reading holds in the node's queues.
+  size_t max_watch_bytes = 128 << 20;
   // ZeroMQ high-water marks (messages) of the node's sockets; 0 is unlimited.
   int sndhwm = 100000;
   int rcvhwm = 100000;
+  // What the PUB socket may queue for one subscriber, counted as full
+  // publish batches (replica.publish_batch_bytes): its high-water mark is at
+  // most this over the batch size. A peer that stops reading then holds at
+  // most this much of the node's memory; what it misses, catch-up repairs.
+  uint64_t pub_queue_bytes = 256 << 20;
 
   LogLevel log_level = LogLevel::kInfo;
 

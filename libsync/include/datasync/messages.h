@@ -81,8 +81,18 @@ enum class ClientOp : uint8_t {
   kShutdown = 8,   // this node, or the cluster when `cluster`
   kConnectors = 9, // list connectors
   kUninstallConnector = 10,
+  kWriteBatch = 11,  // `writes`, all or none; the reply names the last one
 };
-constexpr uint8_t kMaxClientOp = 10;
+constexpr uint8_t kMaxClientOp = 11;
+
+// One write of a kWriteBatch request: a put, or a delete when `deleted`.
+struct ClientWrite {
+  std::string collection;
+  std::string key;
+  std::string value;
+  bool deleted = false;
+  bool operator==(const ClientWrite&) const = default;
+};
 
 struct ClientRequest {
   uint64_t request_id = 0;
@@ -93,6 +103,7 @@ struct ClientRequest {
   std::string prefix;  // kScan
   uint64_t limit = 0;  // kScan; 0 = no limit
   bool cluster = false;
+  std::vector<ClientWrite> writes;  // kWriteBatch
   bool operator==(const ClientRequest&) const = default;
 };
 

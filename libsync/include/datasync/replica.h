@@ -118,6 +118,10 @@ class Replica {
            const std::string& value, uint64_t now_ms);
   void Delete(ClientToken token, const std::string& collection,
               const std::string& key, uint64_t now_ms);
+  // Every write or none: one invalid write refuses the batch. One reply,
+  // with the version and seq of the last write.
+  void WriteBatch(ClientToken token, const std::vector<ClientWrite>& writes,
+                  uint64_t now_ms);
 
   // Adds a named value to the next batch, so that it commits atomically
   // with the writes fed before it (a connector's resume position).
@@ -184,6 +188,11 @@ class Replica {
 
   void LocalWrite(ClientToken token, const std::string& collection,
                   const std::string& key, const std::string* value, uint64_t now_ms);
+  Status CheckLocalWrite(const std::string& collection, const std::string& key,
+                         const std::string* value) const;
+  // Gives an accepted write its version and seq; returns the record.
+  const Record& InstallLocal(const std::string& collection, const std::string& key,
+                             const std::string* value, uint64_t now_ms);
   bool Wins(const Version& incoming, const Version& current) const;
   // Makes `record` the current version of its key (`current` is its index
   // entry) and adds the store write that replaces the old one.

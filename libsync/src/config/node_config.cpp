@@ -42,7 +42,7 @@ void ReadNodeSection(YamlMap& root, NodeConfig* c) {
 
 void ReadEndpoints(YamlMap& root, NodeConfig* c) {
   YamlMap endpoints = root.GetMap("endpoints", Need::kRequired);
-  endpoints.AllowKeys({"api", "pub", "sync"});
+  endpoints.AllowKeys({"api", "pub", "sync", "advertise"});
   const struct {
     const char* key;
     const char* example;
@@ -64,6 +64,46 @@ void ReadEndpoints(YamlMap& root, NodeConfig* c) {
                                            Quote(*sockets[i].value));
         break;
       }
+    }
+  }
+  c->advertised = c->endpoints;
+  YamlMap advertise = endpoints.GetMap("advertise", Need::kOptional);
+  advertise.AllowKeys({"api", "pub", "sync"});
+  advertise.GetEndpoint("api", Need::kOptional, EndpointUse::kConnect,
+                        "tcp://node-1.example:7101", &c->advertised.api);
+  advertise.GetEndpoint("pub", Need::kOptional, EndpointUse::kConnect,
+                        "tcp://node-1.example:7102", &c->advertised.pub);
+  advertise.GetEndpoint("sync", Need::kOptional, EndpointUse::kConnect,
+                        "tcp://node-1.example:7103", &c->advertised.sync);
+}
+
+// True for a TCP endpoint bound on every interface, which no peer can
+// connect to as written.
+bool BindsEveryInterface(std::string_view endpoint) {
+  for (std::string_view any : {"tcp://*:", "tcp://0.0.0.0:", "tcp://[::]:"}) {
+    if (endpoint.starts_with(any)) return true;
+  }
+  return false;
+}
+
+// Peers learn pub and sync from the coordinator; one bound on every
+// interface and not advertised would leave them connecting to nothing.
+void CheckAdvertised(YamlMap& root, const NodeConfig& c) {
+  if (!root.ok() || !c.coordinator) return;
+  YamlMap endpoints = root.GetMap("endpoints", Need::kRequired);
+  const struct {
+    const char* key;
+    const std::string& bound;
+    const std::string& advertised;
+  } sockets[] = {{"pub", c.endpoints.pub, c.advertised.pub},
+                 {"sync", c.endpoints.sync, c.advertised.sync}};
+  for (const auto& socket : sockets) {
+    if (BindsEveryInterface(socket.bound) && socket.advertised == socket.bound) {
+      endpoints.Fail(socket.key, std::string("binds every interface, so peers told by the "
+                                             "coordinator need endpoints.advertise.") +
+                                     socket.key + " (the host name they reach it by), got " +
+                                     Quote(socket.bound));
+      return;
     }
   }
 }
@@ -134,13 +174,15 @@ void ReadReplication(YamlMap& root, NodeConfig* c) {
 
 void ReadLimits(YamlMap& root, NodeConfig* c) {
   YamlMap l = root.GetMap("limits", Need::kOptional);
-  l.AllowKeys(
-      {"max_message_bytes", "max_key_bytes", "max_value_bytes", "max_pending_requests"});
+  l.AllowKeys({"max_message_bytes", "max_key_bytes", "max_value_bytes",
+               "max_pending_requests", "max_watch_bytes"});
   CodecLimits& limits = c->limits;
   l.GetUint("max_key_bytes", 1, kMaxBytesLimit, &limits.max_key_bytes);
   l.GetUint("max_value_bytes", 1, kMaxBytesLimit, &limits.max_value_bytes);
   l.GetUint("max_message_bytes", 4096, kMaxBytesLimit, &limits.max_message_bytes);
   l.GetUint("max_pending_requests", 1, 100'000'000, &c->max_pending_requests);
+  // At least one watch reply (at most 1 MiB) must fit.
+  l.GetUint("max_watch_bytes", 1 << 20, kMaxBytesLimit * 4, &c->max_watch_bytes);
   if (!l.ok()) return;
   // A write the node accepts must fit in the message that publishes it, or
   // it would be stored here and never reach a peer.
@@ -165,9 +207,10 @@ void ReadLimits(YamlMap& root, NodeConfig* c) {
 
 void ReadTransport(YamlMap& root, NodeConfig* c) {
   YamlMap t = root.GetMap("transport", Need::kOptional);
-  t.AllowKeys({"sndhwm", "rcvhwm"});
+  t.AllowKeys({"sndhwm", "rcvhwm", "pub_queue_bytes"});
   t.GetUint("sndhwm", 0, INT_MAX, &c->sndhwm);
   t.GetUint("rcvhwm", 0, INT_MAX, &c->rcvhwm);
+  t.GetUint("pub_queue_bytes", 1 << 20, uint64_t{1} << 40, &c->pub_queue_bytes);
 }
 
 }  // namespace
@@ -196,6 +239,7 @@ Result<NodeConfig> ParseNodeConfig(const std::string& yaml_text,
     ReadNodeSection(root, &c);
     ReadEndpoints(root, &c);
     ReadPeers(root, &c);
+    CheckAdvertised(root, c);
     ReadStore(root, &c);
     ReadReplication(root, &c);
     ReadLimits(root, &c);

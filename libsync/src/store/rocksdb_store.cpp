@@ -6,10 +6,14 @@
 // three families is all or nothing after kill -9. Writes are blind: the
 // caller names the index entry each record replaces.
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdarg>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "datasync/durable_store.h"
@@ -31,6 +35,8 @@ constexpr char kMetaCf[] = "meta";
 constexpr char kFormatKey[] = "format";
 constexpr char kFormatValue[] = "datasync-rocksdb-1";
 constexpr char kAuxPrefix[] = "aux/";
+// How often a store stopped by a write error (a full disk) tries to resume.
+constexpr auto kResumeInterval = std::chrono::milliseconds(200);
 
 // The smallest string greater than every string starting with `prefix`, or
 // "" when there is none (all 0xff).
@@ -75,6 +81,8 @@ class RocksDbStore : public Store {
   // Records with start <= RecordKey < limit (no limit when empty).
   Status ScanRange(const std::string& start, const std::string& limit,
                    const std::function<bool(const Record&)>& fn) const;
+  // Ok when writes may be tried; else why not (yet).
+  Status ResumeAfterFailure();
 
   std::shared_ptr<RocksDb> db_;
   rocksdb::WriteOptions write_options_;
@@ -82,12 +90,31 @@ class RocksDbStore : public Store {
   // capacity saves an allocation per record.
   rocksdb::WriteBatch wb_;
   std::string rkey_buf_, value_buf_, index_buf_;
+  // Set by a failed write: RocksDB then refuses every write until resumed.
+  std::optional<Status> write_failure_;
+  std::chrono::steady_clock::time_point next_resume_{};
 };
+
+Status RocksDbStore::ResumeAfterFailure() {
+  if (!write_failure_) return Status::Ok();
+  // Resuming flushes the memtables to table files and starts a new WAL: it
+  // fails, having written nothing that counts, while the disk is still
+  // full, so it is tried now and then rather than at every commit.
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_resume_) return *write_failure_;
+  next_resume_ = now + kResumeInterval;
+  // While it fails (still no room, or Busy while RocksDB's own recovery
+  // runs), the write error that stopped the store says best what is wrong.
+  if (!db_->db->Resume().ok()) return *write_failure_;
+  write_failure_.reset();
+  return Status::Ok();
+}
 
 Status RocksDbStore::Commit(const WriteBatch& batch) {
   for (const RecordWrite& w : batch.writes) {
     if (Status s = ValidateRecord(w.record); !s.ok()) return s;
   }
+  if (Status resumed = ResumeAfterFailure(); !resumed.ok()) return resumed;
   wb_.Clear();
   rocksdb::Status s;
   for (const RecordWrite& w : batch.writes) {
@@ -113,7 +140,12 @@ Status RocksDbStore::Commit(const WriteBatch& batch) {
     if (s.ok()) s = wb_.Put(db_->meta, kAuxPrefix + name, value);
   }
   if (s.ok()) s = db_->db->Write(write_options_, &wb_);
-  if (!s.ok()) return FromRocks(s, db_->dir + ": commit");
+  if (!s.ok()) {
+    // Resuming a store that is not stopped is a no-op: no need to tell.
+    write_failure_ = FromRocks(s, db_->dir + ": commit");
+    next_resume_ = std::chrono::steady_clock::now() + kResumeInterval;
+    return *write_failure_;
+  }
   return Status::Ok();
 }
 
@@ -187,6 +219,17 @@ Result<StoreCounts> RocksDbStore::Counts() const {
   return counts;
 }
 
+Status OpenError(const std::string& dir, const rocksdb::Status& s) {
+  const std::string text = s.ToString();
+  if (text.find("lock hold by current process") != std::string::npos ||
+      text.find("While lock file") != std::string::npos) {
+    return Status::IoError("rocksdb store " + dir +
+                           " is locked: open in another process or store (" + text + ")");
+  }
+  if (s.IsCorruption()) return FromRocks(s, "damaged rocksdb store " + dir);
+  return FromRocks(s, "cannot open rocksdb store " + dir);
+}
+
 bool LooksLikeRocksDbFile(const std::string& name) {
   return name.starts_with("MANIFEST-") || name.starts_with("OPTIONS-") ||
          name.ends_with(".sst") || name.ends_with(".log") || name == "IDENTITY";
@@ -210,7 +253,7 @@ Status CheckColumnFamilies(const std::string& dir) {
   std::vector<std::string> names;
   rocksdb::Status s =
       rocksdb::DB::ListColumnFamilies(RocksDbTunedDbOptions(), dir, &names);
-  if (!s.ok()) return FromRocks(s, "cannot open rocksdb store " + dir);
+  if (!s.ok()) return OpenError(dir, s);
   const std::set<std::string> got(names.begin(), names.end());
   const std::set<std::string> want = {rocksdb::kDefaultColumnFamilyName, kRecordsCf,
                                       kByOriginCf, kMetaCf};
@@ -248,32 +291,57 @@ Status CheckFormat(const RocksDb& db) {
   return Status::Ok();
 }
 
+std::vector<rocksdb::ColumnFamilyDescriptor> Families() {
+  return {{rocksdb::kDefaultColumnFamilyName, RocksDbTunedCfOptions(4 << 20, false)},
+          {kRecordsCf, RocksDbTunedCfOptions(64 << 20, true)},
+          {kByOriginCf, RocksDbIndexCfOptions()},
+          {kMetaCf, RocksDbTunedCfOptions(4 << 20, true)}};
+}
+
+// The checking open writes nothing, not even its LOG.
+class NoLogger : public rocksdb::Logger {
+ public:
+  using rocksdb::Logger::Logv;
+  void Logv(const char* /*format*/, va_list /*ap*/) override {}
+};
+
+// Checks an existing store without writing to it: a read-only open reads
+// the MANIFEST and opens every table file, and VerifyChecksum reads each
+// whole. A read-write open would first write a new MANIFEST and OPTIONS
+// file and retire the old ones: a damaged store would not be left as it
+// was found.
+Status VerifyWithoutWriting(const std::string& dir) {
+  // A store that another process has open is reported as locked, rather
+  // than as damaged by whatever that process is writing meanwhile.
+  rocksdb::Env* env = rocksdb::Env::Default();
+  rocksdb::FileLock* lock = nullptr;
+  rocksdb::Status s = env->LockFile(dir + "/LOCK", &lock);
+  if (!s.ok()) return OpenError(dir, s);
+  if (s = env->UnlockFile(lock); !s.ok()) return OpenError(dir, s);
+  rocksdb::DBOptions options = RocksDbTunedDbOptions();
+  options.info_log = std::make_shared<NoLogger>();
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  s = rocksdb::DB::OpenForReadOnly(options, dir, Families(), &handles, &db);
+  if (!s.ok()) return OpenError(dir, s);
+  s = db->VerifyChecksum();
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  delete db;
+  if (!s.ok()) return OpenError(dir, s);
+  return Status::Ok();
+}
+
 Result<std::shared_ptr<RocksDb>> OpenDb(const std::string& dir, bool exists) {
   rocksdb::DBOptions db_options = RocksDbTunedDbOptions();
   db_options.create_if_missing = !exists;
   db_options.create_missing_column_families = !exists;
-  // Until checksums are verified, write no more than Open must (a new
-  // MANIFEST, OPTIONS, LOG): the recovered WAL stays as it is. Compaction
-  // may start, but it cannot lose data: a damaged input fails it.
+  // The recovered WAL stays as it is until the first flush.
   db_options.avoid_flush_during_recovery = true;
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, RocksDbTunedCfOptions(4 << 20, false)},
-      {kRecordsCf, RocksDbTunedCfOptions(64 << 20, true)},
-      {kByOriginCf, RocksDbIndexCfOptions()},
-      {kMetaCf, RocksDbTunedCfOptions(4 << 20, true)}};
   auto db = std::make_shared<RocksDb>();
   db->dir = dir;
-  rocksdb::Status s = rocksdb::DB::Open(db_options, dir, families, &db->handles, &db->db);
-  if (!s.ok()) {
-    const std::string text = s.ToString();
-    if (text.find("lock hold by current process") != std::string::npos ||
-        text.find("While lock file") != std::string::npos) {
-      return Status::IoError("rocksdb store " + dir +
-                             " is locked: open in another process or store (" + text +
-                             ")");
-    }
-    return FromRocks(s, "cannot open rocksdb store " + dir);
-  }
+  rocksdb::Status s =
+      rocksdb::DB::Open(db_options, dir, Families(), &db->handles, &db->db);
+  if (!s.ok()) return OpenError(dir, s);
   db->records = db->handles[1];
   db->by_origin = db->handles[2];
   db->meta = db->handles[3];
@@ -294,15 +362,14 @@ Result<std::unique_ptr<Store>> OpenChecked(const std::string& dir,
     if (ec) {
       return Status::IoError("cannot create rocksdb store " + dir + ": " + ec.message());
     }
-  } else if (Status s = CheckColumnFamilies(dir); !s.ok()) {
-    return s;
+  } else {
+    if (Status s = CheckColumnFamilies(dir); !s.ok()) return s;
+    // Every table file is read whole now: a damaged block is refused at
+    // start rather than met by a read in the middle of serving.
+    if (Status s = VerifyWithoutWriting(dir); !s.ok()) return s;
   }
   auto db = OpenDb(dir, exists);
   if (!db.ok()) return db.status();
-  // Reads every table file whole: a damaged block is refused now rather
-  // than met by a read in the middle of serving.
-  rocksdb::Status rs = (*db)->db->VerifyChecksum();
-  if (!rs.ok()) return FromRocks(rs, "damaged rocksdb store " + dir);
   if (Status s = CheckFormat(**db); !s.ok()) return s;
   return std::unique_ptr<Store>(new RocksDbStore(std::move(*db), options));
 }

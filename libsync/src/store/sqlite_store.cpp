@@ -314,6 +314,42 @@ Status QuickCheck(sqlite3* db, const std::string& path) {
   return Status::Ok();
 }
 
+// "file:PATH?immutable=1": SQLite reads the file as it is, taking no lock
+// and creating no -wal or -shm file.
+std::string ImmutableUri(const std::string& path) {
+  std::string uri = "file:";
+  for (const char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      static constexpr char kHex[] = "0123456789abcdef";
+      const auto byte = static_cast<unsigned char>(c);
+      uri += {'%', kHex[byte >> 4], kHex[byte & 15]};
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?immutable=1";
+}
+
+// Whether the file can be checked on its own, before a read-write
+// connection exists: one to a WAL-mode file creates its -wal and -shm files
+// at the first read, so a damaged store would not be left as it was found.
+// Not when a WAL holds commits (after a crash): the check needs them.
+bool CheckableAlone(const std::string& path) {
+  std::error_code ec;
+  const uintmax_t wal = std::filesystem::file_size(path + "-wal", ec);
+  return (ec || wal == 0) && std::filesystem::file_size(path, ec) > 0 && !ec;
+}
+
+Status CheckAlone(const std::string& path) {
+  Connection conn;
+  const int rc = sqlite3_open_v2(
+      ImmutableUri(path).c_str(), &conn.db,
+      SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) return FromSqlite(conn.db, rc, "cannot open sqlite store " + path);
+  sqlite3_extended_result_codes(conn.db, 1);
+  return QuickCheck(conn.db, path);
+}
+
 // Sets *fresh for a file with no schema yet; refuses one made by others.
 Status CheckFormat(sqlite3* db, const std::string& path, bool* fresh) {
   Stmt count;
@@ -344,6 +380,10 @@ Status EnableWal(sqlite3* db, const std::string& path) {
 }
 
 Status SqliteStore::Setup(const DurableStoreOptions& options) {
+  const bool checked = CheckableAlone(path_);
+  if (checked) {
+    if (Status s = CheckAlone(path_); !s.ok()) return s;
+  }
   if (Status s =
           OpenConnection(path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, conn_.get());
       !s.ok()) {
@@ -356,7 +396,9 @@ Status SqliteStore::Setup(const DurableStoreOptions& options) {
   // Until the checks pass nothing may write the file, not even the
   // checkpoint SQLite runs when it closes a connection.
   sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
-  if (Status s = QuickCheck(db, path_); !s.ok()) return s;
+  if (!checked) {
+    if (Status s = QuickCheck(db, path_); !s.ok()) return s;
+  }
   bool fresh = false;
   if (Status s = CheckFormat(db, path_, &fresh); !s.ok()) return s;
   if (Status s = EnableWal(db, path_); !s.ok()) return s;

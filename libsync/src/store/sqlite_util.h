@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,18 @@ namespace datasync::sqlite {
 
 inline Status FromSqlite(sqlite3* db, int rc, const std::string& context) {
   std::string message = context + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  // "disk I/O error" alone does not say which operation failed, nor that
+  // the disk is full: the extended code and the OS error do.
+  if ((rc & 0xff) == SQLITE_IOERR && db != nullptr) {
+    const int os_error = sqlite3_system_errno(db);
+    message += " (extended code " + std::to_string(rc) +
+               (os_error != 0 ? std::string(": ") + std::strerror(os_error) : "") + ")";
+    // SQLite keeps no errno for this one, whose cause is nearly always a
+    // full disk: the WAL index grows by writing to each new page.
+    if (rc == SQLITE_IOERR_SHMSIZE) {
+      message += ": cannot extend the WAL index (-shm file); no space left on device?";
+    }
+  }
   switch (rc & 0xff) {
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:

@@ -98,7 +98,7 @@ Status SqliteBackend::ApplyRecord(const Record& r, int64_t captured_after,
   }
   TableStmts& ts = *table_stmts_[t - tables_.data()];
   std::vector<SqlValue> key;
-  if (!DecodeKey(*t, r.key, &key, failure)) return Status::Ok();
+  if (!DecodeKey(db_, *t, r.key, &key, failure)) return Status::Ok();
 
   if (config_.captures()) {
     // A change of this key is still to be captured: it becomes a newer

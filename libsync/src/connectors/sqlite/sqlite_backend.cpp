@@ -241,7 +241,7 @@ Status SqliteBackend::ReadChanges(const std::string& after, size_t max,
     CapturedChange change;
     change.collection = t.collection;
     std::string error;
-    if (!EncodeKey(t, key_values, &change.key, &error)) {
+    if (!EncodeKey(db_, t, key_values, &change.key, &error)) {
       failures->push_back({t.collection, "change " + std::to_string(last), error});
       continue;
     }

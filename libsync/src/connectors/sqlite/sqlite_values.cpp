@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <msgpack.hpp>
 
-#include "connectors/sqlite/json_key.h"
 
 namespace datasync::sqlite_connector {
 namespace {
@@ -187,42 +186,62 @@ void Bind(sqlite3_stmt* stmt, int index, const SqlValue& value) {
   }
 }
 
-bool EncodeKey(const Table& table, const std::vector<sqlite3_value*>& values,
+namespace {
+
+// A statement on `db` that finalizes itself.
+struct Query {
+  sqlite3_stmt* stmt = nullptr;
+  Query(sqlite3* db, const std::string& sql) {
+    sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr);
+  }
+  ~Query() { sqlite3_finalize(stmt); }
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+};
+
+std::string ValueText(sqlite3_value* v) {
+  const auto* p = sqlite3_value_type(v) == SQLITE_BLOB
+                      ? static_cast<const char*>(sqlite3_value_blob(v))
+                      : reinterpret_cast<const char*>(sqlite3_value_text(v));
+  return std::string(p ? p : "", static_cast<size_t>(sqlite3_value_bytes(v)));
+}
+
+}  // namespace
+
+bool EncodeKey(sqlite3* db, const Table& table, const std::vector<sqlite3_value*>& values,
                std::string* key, std::string* error) {
   const bool composite = values.size() > 1;
-  std::vector<KeyPart> parts;
   for (size_t i = 0; i < values.size(); ++i) {
-    sqlite3_value* v = values[i];
-    const std::string& column = table.columns[table.pk[i]].name;
-    switch (sqlite3_value_type(v)) {
-      case SQLITE_INTEGER:
-        parts.push_back({KeyPart::kNumber, std::to_string(sqlite3_value_int64(v))});
-        break;
-      case SQLITE_FLOAT:
-        parts.push_back({KeyPart::kNumber, FloatText(sqlite3_value_double(v))});
-        break;
-      case SQLITE_TEXT:
-        parts.push_back({KeyPart::kText,
-                         std::string(reinterpret_cast<const char*>(sqlite3_value_text(v)),
-                                     static_cast<size_t>(sqlite3_value_bytes(v)))});
-        break;
-      case SQLITE_BLOB:
-        if (composite) {
-          *error = "table " + table.name + ", column " + column +
-                   ": a blob cannot be part of a composite key";
-          return false;
-        }
-        parts.push_back({KeyPart::kText,
-                         std::string(static_cast<const char*>(sqlite3_value_blob(v)),
-                                     static_cast<size_t>(sqlite3_value_bytes(v)))});
-        break;
-      default:
-        *error = "table " + table.name + ", column " + column +
-                 ": primary key value is NULL";
-        return false;
+    const int type = sqlite3_value_type(values[i]);
+    const std::string where = "table " + table.name + ", column " +
+                              table.columns[table.pk[i]].name;
+    if (type == SQLITE_NULL) {
+      *error = where + ": primary key value is NULL";
+      return false;
+    }
+    if (type == SQLITE_BLOB && composite) {
+      *error = where + ": a blob cannot be part of a composite key";
+      return false;
     }
   }
-  *key = composite ? EncodeJsonKey(parts) : parts[0].text;
+  if (!composite) {
+    sqlite3_value* v = values[0];
+    *key = sqlite3_value_type(v) == SQLITE_FLOAT ? FloatText(sqlite3_value_double(v))
+                                                  : ValueText(v);
+  } else {
+    // SQLite's own JSON writer: strings escaped, numbers as numbers.
+    std::string sql = "SELECT json_array(";
+    for (size_t i = 0; i < values.size(); ++i) sql += (i ? ", ?" : "?") + std::to_string(i + 1);
+    Query q(db, sql + ")");
+    for (size_t i = 0; i < values.size(); ++i) {
+      sqlite3_bind_value(q.stmt, static_cast<int>(i) + 1, values[i]);
+    }
+    if (q.stmt == nullptr || sqlite3_step(q.stmt) != SQLITE_ROW) {
+      *error = "table " + table.name + ": cannot encode the key: " + sqlite3_errmsg(db);
+      return false;
+    }
+    *key = ValueText(sqlite3_column_value(q.stmt, 0));
+  }
   if (key->empty()) {
     *error = "table " + table.name + ": empty primary key";
     return false;
@@ -230,23 +249,48 @@ bool EncodeKey(const Table& table, const std::vector<sqlite3_value*>& values,
   return true;
 }
 
-bool DecodeKey(const Table& table, const std::string& key, std::vector<SqlValue>* values,
-               std::string* error) {
+bool DecodeKey(sqlite3* db, const Table& table, const std::string& key,
+               std::vector<SqlValue>* values, std::string* error) {
   values->clear();
-  std::vector<KeyPart> parts;
+  std::vector<SqlValue> parts;
   if (table.pk.size() == 1) {
-    parts.push_back({KeyPart::kText, key});
-  } else if (!DecodeJsonKey(key, &parts) || parts.size() != table.pk.size()) {
-    *error = "table " + table.name + ": key is not a JSON array of " +
-             std::to_string(table.pk.size()) + " primary key values";
-    return false;
+    const bool blob = table.columns[table.pk[0]].affinity == Affinity::kBlob;
+    parts.push_back(blob ? SqlValue(Blob{key}) : SqlValue(key));
+  } else {
+    // SQLite's own JSON reader; anything but an array of numbers and
+    // strings of the right length is refused.
+    Query q(db,
+            "SELECT type, atom FROM json_each(?1) WHERE json_type(?1) = 'array' "
+            "ORDER BY key");
+    if (q.stmt != nullptr) {
+      sqlite3_bind_text(q.stmt, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+    }
+    bool ok = q.stmt != nullptr;
+    int rc = SQLITE_DONE;
+    while (ok && (rc = sqlite3_step(q.stmt)) == SQLITE_ROW) {
+      const std::string type = reinterpret_cast<const char*>(sqlite3_column_text(q.stmt, 0));
+      if (type == "integer") {
+        parts.emplace_back(std::in_place_type<int64_t>, sqlite3_column_int64(q.stmt, 1));
+      } else if (type == "real") {
+        parts.emplace_back(std::in_place_type<double>, sqlite3_column_double(q.stmt, 1));
+      } else if (type == "text") {
+        parts.emplace_back(std::in_place_type<std::string>,
+                           ValueText(sqlite3_column_value(q.stmt, 1)));
+      } else {
+        ok = false;
+      }
+    }
+    if (!ok || rc != SQLITE_DONE || parts.size() != table.pk.size()) {
+      *error = "table " + table.name + ": key is not a JSON array of " +
+               std::to_string(table.pk.size()) + " primary key values";
+      return false;
+    }
   }
   for (size_t i = 0; i < parts.size(); ++i) {
-    const Column& c = table.columns[table.pk[i]];
-    SqlValue v = parts[i].text;
-    if (table.pk.size() == 1 && c.affinity == Affinity::kBlob) v = Blob{parts[i].text};
     SqlValue converted;
-    if (!Convert(table, c, std::move(v), &converted, error)) return false;
+    if (!Convert(table, table.columns[table.pk[i]], std::move(parts[i]), &converted, error)) {
+      return false;
+    }
     values->push_back(std::move(converted));
   }
   return true;

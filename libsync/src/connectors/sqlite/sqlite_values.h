@@ -46,12 +46,14 @@ using SqlValue = std::variant<std::nullptr_t, int64_t, double, std::string, Blob
 void Bind(sqlite3_stmt* stmt, int index, const SqlValue& value);
 
 // The record key of a row whose primary-key values are `values` (in
-// primary-key order). False, with *error, for NULL or a blob in a composite key.
-bool EncodeKey(const Table& table, const std::vector<sqlite3_value*>& values,
+// primary-key order); `db` runs SQLite's json_array() for composite keys.
+// False, with *error, for NULL, or a blob in a composite key.
+bool EncodeKey(sqlite3* db, const Table& table, const std::vector<sqlite3_value*>& values,
                std::string* key, std::string* error);
-// The primary-key values of `key`, converted to the key columns' types.
-bool DecodeKey(const Table& table, const std::string& key, std::vector<SqlValue>* values,
-               std::string* error);
+// The primary-key values of `key`, converted to the key columns' types
+// (composite keys read with SQLite's json_each()).
+bool DecodeKey(sqlite3* db, const Table& table, const std::string& key,
+               std::vector<SqlValue>* values, std::string* error);
 
 // The msgpack map of the current row of `stmt` (all columns of `table`, in
 // order).
