@@ -47,6 +47,32 @@ TEST(ConnectorConfigTest, EveryKey) {
   EXPECT_TRUE(r->connectors[1].captures() && r->connectors[1].applies());
 }
 
+TEST(ConnectorConfigTest, FilesAndWebhookKeys) {
+  Result<NodeConfig> r = ParseNodeConfig(With(R"(connectors:
+  - { name: f, type: files, target: /srv/docs, map: [ { collection: docs } ] }
+  - name: g
+    type: files
+    target: /srv/rows
+    format: json
+    max_file_size: 4096
+    direction: capture-only
+    map: [ { collection: rows } ]
+  - { name: h, type: webhook, target: "http://127.0.0.1:8080/in", map: [ { collection: a }, { collection: b } ] }
+)"),
+                                         "n.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->connectors.size(), 3u);
+  EXPECT_EQ(r->connectors[0].type, ConnectorType::kFiles);
+  EXPECT_EQ(r->connectors[0].format, FilesFormat::kBytes);
+  EXPECT_EQ(r->connectors[0].max_file_size, 1u << 20);  // limits.max_value_bytes
+  EXPECT_EQ(r->connectors[0].map[0], (ConnectorMapping{"", "docs"}));
+  EXPECT_EQ(r->connectors[1].format, FilesFormat::kJson);
+  EXPECT_EQ(r->connectors[1].max_file_size, 4096u);
+  EXPECT_EQ(r->connectors[2].type, ConnectorType::kWebhook);
+  EXPECT_EQ(r->connectors[2].direction, ConnectorDirection::kApplyOnly);  // its default
+  EXPECT_EQ(r->connectors[2].map.size(), 2u);
+}
+
 struct BadConnector {
   const char* name;
   std::string yaml;
@@ -68,9 +94,39 @@ const BadConnector kBad[] = {
     {"PlannedType",
      With("connectors:\n  - name: x\n    type: postgres\n    target: t\n"),
      "n.yaml:10: connectors[0].type: connector type \"postgres\" is not implemented in "
-     "this build (implemented: sqlite)"},
+     "this build (implemented: sqlite, files, webhook)"},
     {"UnknownType", With("connectors:\n  - name: x\n    type: mysql\n"),
-     "n.yaml:10: connectors[0].type: expected one of sqlite, got \"mysql\""},
+     "n.yaml:10: connectors[0].type: expected one of sqlite, files, webhook, got \"mysql\""},
+    {"FilesTwoCollections",
+     With("connectors:\n  - name: x\n    type: files\n    target: d\n    map:\n"
+          "      - { collection: a }\n      - { collection: b }\n"),
+     "n.yaml:12: connectors[0].map: a files connector maps its folder to exactly one "
+     "collection, got 2 entries"},
+    {"FilesMapWithTable",
+     With("connectors:\n  - name: x\n    type: files\n    target: d\n    map:\n"
+          "      - { table: t, collection: a }\n"),
+     "n.yaml:13: connectors[0].map[0].table: unknown key"},
+    {"MaxFileSizeOverValueLimit",
+     With("connectors:\n  - name: x\n    type: files\n    target: d\n"
+          "    max_file_size: 2000000\n    map: [ { collection: a } ]\n"),
+     "n.yaml:12: connectors[0].max_file_size: "},
+    {"MaxFileSizeOnSqlite",
+     With("connectors:\n  - name: x\n    type: sqlite\n    target: d\n"
+          "    max_file_size: 10\n    map: [ { table: t, collection: a } ]\n"),
+     "n.yaml:12: connectors[0].max_file_size: only a files connector takes max_file_size"},
+    {"BadFilesFormat",
+     With("connectors:\n  - name: x\n    type: files\n    target: d\n"
+          "    format: xml\n    map: [ { collection: a } ]\n"),
+     "n.yaml:12: connectors[0].format: expected one of bytes, json, got \"xml\""},
+    {"WebhookNotHttp",
+     With("connectors:\n  - name: x\n    type: webhook\n    target: ftp://h/x\n"
+          "    map: [ { collection: a } ]\n"),
+     "n.yaml:11: connectors[0].target: expected an http:// or https:// URL"},
+    {"WebhookCaptures",
+     With("connectors:\n  - name: x\n    type: webhook\n    target: http://h/x\n"
+          "    direction: both\n    map: [ { collection: a } ]\n"),
+     "n.yaml:12: connectors[0].direction: a webhook only receives changes: its direction "
+     "must be apply-only"},
     {"MissingTarget", With("connectors:\n  - name: x\n    type: sqlite\n"),
      "n.yaml:9: connectors[0].target: required key missing"},
     {"BadDirection",

@@ -52,8 +52,8 @@ struct StoreConfig {
 };
 
 // connectors: one external system tied to this node (ARCHITECTURE §8).
-enum class ConnectorType { kSqlite };
-// "sqlite": the names used in config files.
+enum class ConnectorType { kSqlite, kFiles, kWebhook };
+// "sqlite", "files", "webhook": the names used in config files.
 const char* ConnectorTypeName(ConnectorType type);
 
 enum class ConnectorDirection { kBoth, kCaptureOnly, kApplyOnly };
@@ -61,19 +61,28 @@ enum class ConnectorDirection { kBoth, kCaptureOnly, kApplyOnly };
 const char* ConnectorDirectionName(ConnectorDirection direction);
 
 // One `map` entry: an external table (or folder, prefix...) and the
-// collection it is tied to.
+// collection it is tied to. files and webhook entries name only a
+// collection (table empty): the folder or URL is the connector's target.
 struct ConnectorMapping {
   std::string table;
   std::string collection;
   bool operator==(const ConnectorMapping&) const = default;
 };
 
+// files: how a file holds a record's value (files_format.h).
+enum class FilesFormat { kBytes, kJson };
+
 struct ConnectorConfig {
   std::string name;    // [A-Za-z0-9_-]{1,64}, unique within the node
   ConnectorType type = ConnectorType::kSqlite;
-  std::string target;  // sqlite: the application's database file
+  std::string target;  // sqlite: the application's database file; files: the
+                       // folder; webhook: the http:// URL changes are POSTed to
   ConnectorDirection direction = ConnectorDirection::kBoth;
   std::vector<ConnectorMapping> map;  // at least one; tables and collections unique
+  // files: bigger files are reported and skipped, never truncated. Defaults
+  // to limits.max_value_bytes, and may not exceed it.
+  uint64_t max_file_size = 0;
+  FilesFormat format = FilesFormat::kBytes;  // files: `format: bytes | json`
   bool captures() const { return direction != ConnectorDirection::kApplyOnly; }
   bool applies() const { return direction != ConnectorDirection::kCaptureOnly; }
   bool operator==(const ConnectorConfig&) const = default;

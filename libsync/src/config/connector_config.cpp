@@ -13,6 +13,10 @@ const char* ConnectorTypeName(ConnectorType type) {
   switch (type) {
     case ConnectorType::kSqlite:
       return "sqlite";
+    case ConnectorType::kFiles:
+      return "files";
+    case ConnectorType::kWebhook:
+      return "webhook";
   }
   return "?";
 }
@@ -34,38 +38,54 @@ namespace {
 
 // Types of ARCHITECTURE §8 that this build does not implement yet: named
 // as such, so that a user does not hunt for a typo.
-constexpr std::string_view kPlannedTypes[] = {"files", "webhook", "postgres", "redis"};
+constexpr std::string_view kPlannedTypes[] = {"postgres", "redis"};
 
 bool ReadType(YamlMap& entry, ConnectorType* type) {
   std::string name;
   entry.GetString("type", Need::kRequired, &name);
   if (!entry.ok()) return false;
-  if (name == "sqlite") {
-    *type = ConnectorType::kSqlite;
-    return true;
+  for (ConnectorType t : {ConnectorType::kSqlite, ConnectorType::kFiles, ConnectorType::kWebhook}) {
+    if (name == ConnectorTypeName(t)) {
+      *type = t;
+      return true;
+    }
   }
   for (std::string_view planned : kPlannedTypes) {
     if (name == planned) {
       entry.Fail("type", "connector type " + Quote(name) +
-                             " is not implemented in this build (implemented: sqlite)");
+                             " is not implemented in this build (implemented: sqlite, "
+                             "files, webhook)");
       return false;
     }
   }
-  entry.Fail("type", "expected one of sqlite, got " + Quote(name));
+  entry.Fail("type", "expected one of sqlite, files, webhook, got " + Quote(name));
   return false;
 }
 
 void ReadMap(YamlMap& entry, ConnectorConfig* connector) {
+  // A folder is one tree of files: one collection. A webhook takes any
+  // number of collections and has no tables.
+  const bool tables_mapped = connector->type == ConnectorType::kSqlite;
   std::vector<YamlMap> maps = entry.GetMapList("map", Need::kRequired);
   if (entry.ok() && maps.empty()) {
-    entry.Fail("map", "expected at least one { table, collection } entry");
+    entry.Fail("map", tables_mapped ? "expected at least one { table, collection } entry"
+                                    : "expected at least one { collection } entry");
+    return;
+  }
+  if (entry.ok() && connector->type == ConnectorType::kFiles && maps.size() != 1) {
+    entry.Fail("map", "a files connector maps its folder to exactly one collection, got " +
+                          std::to_string(maps.size()) + " entries");
     return;
   }
   std::set<std::string> tables, collections;
   for (YamlMap& m : maps) {
-    m.AllowKeys({"table", "collection"});
     ConnectorMapping mapping;
-    m.GetString("table", Need::kRequired, &mapping.table);
+    if (tables_mapped) {
+      m.AllowKeys({"table", "collection"});
+      m.GetString("table", Need::kRequired, &mapping.table);
+    } else {
+      m.AllowKeys({"collection"});
+    }
     m.GetString("collection", Need::kRequired, &mapping.collection);
     if (!m.ok()) return;
     if (!IsValidCollection(mapping.collection)) {
@@ -75,7 +95,7 @@ void ReadMap(YamlMap& entry, ConnectorConfig* connector) {
     }
     // One row must become one record and back: a table feeding two
     // collections, or two tables one collection, has no single answer.
-    if (!tables.insert(mapping.table).second) {
+    if (tables_mapped && !tables.insert(mapping.table).second) {
       m.Fail("table", "table " + Quote(mapping.table) + " is mapped twice");
       return;
     }
@@ -87,12 +107,43 @@ void ReadMap(YamlMap& entry, ConnectorConfig* connector) {
   }
 }
 
+// The keys and rules of one connector type beyond the common ones.
+bool ReadTypeKeys(YamlMap& entry, const NodeConfig& node, ConnectorConfig* connector) {
+  const uint64_t max_value = node.replica.max_value_bytes;
+  if (connector->type == ConnectorType::kFiles) {
+    // A bigger file could never become a record: the node would refuse it.
+    connector->max_file_size = max_value;
+    entry.GetUint("max_file_size", 1, max_value, &connector->max_file_size);
+    entry.GetEnum<FilesFormat>("format",
+                               {{"bytes", FilesFormat::kBytes}, {"json", FilesFormat::kJson}},
+                               &connector->format);
+  } else {
+    for (std::string_view key : {"max_file_size", "format"}) {
+      if (entry.Has(key)) entry.Fail(key, "only a files connector takes " + std::string(key));
+    }
+  }
+  if (connector->type == ConnectorType::kWebhook) {
+    // Nothing is ever read back from a webhook: apply-only is its default.
+    if (!entry.Has("direction")) connector->direction = ConnectorDirection::kApplyOnly;
+    if (connector->target.rfind("http://", 0) != 0 &&
+        connector->target.rfind("https://", 0) != 0) {
+      entry.Fail("target",
+                 "expected an http:// or https:// URL, got " + Quote(connector->target));
+    } else if (connector->direction != ConnectorDirection::kApplyOnly) {
+      entry.Fail("direction",
+                 "a webhook only receives changes: its direction must be apply-only");
+    }
+  }
+  return entry.ok();
+}
+
 }  // namespace
 
 void ReadConnectors(YamlMap& root, NodeConfig* c) {
   std::vector<YamlMap> entries = root.GetMapList("connectors", Need::kOptional);
   for (YamlMap& entry : entries) {
-    entry.AllowKeys({"name", "type", "target", "direction", "map"});
+    entry.AllowKeys({"name", "type", "target", "direction", "map", "max_file_size",
+                     "format"});
     ConnectorConfig connector;
     entry.GetString("name", Need::kRequired, &connector.name);
     if (entry.ok() && !IsValidNodeId(connector.name)) {
@@ -107,7 +158,7 @@ void ReadConnectors(YamlMap& root, NodeConfig* c) {
                                        {"apply-only", ConnectorDirection::kApplyOnly}},
                                       &connector.direction);
     ReadMap(entry, &connector);
-    if (!entry.ok()) return;
+    if (!entry.ok() || !ReadTypeKeys(entry, *c, &connector)) return;
     if (connector.captures() && c->replica.mode == NodeMode::kReceiveOnly) {
       entry.Fail("direction", "node " + c->id() +
                                   " is receive-only and takes no local writes: a "

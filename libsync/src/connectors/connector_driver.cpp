@@ -152,6 +152,19 @@ bool ConnectorDriver::OnMessage(NodeToConnector message) {
 
 void ConnectorDriver::OnAck(const ConnectorCaptureAck& ack) {
   if (!in_flight_ || *in_flight_ != ack.position) return;
+  if (ack.committed && !queue_.empty()) {
+    // What the node sent before this ack predates the commit: older than
+    // the captured changes. Written now, while the batch still counts as
+    // pending, its keys are left alone; once committed nothing would tell
+    // them from newer ones. What cannot be written now is asked for again.
+    const uint64_t now = NowMs();
+    if (phase_ == Phase::kOpen && now >= paused_until_ms_) ApplyQueued(now);
+    if (!queue_.empty()) {
+      queue_.clear();
+      queued_records_ = 0;
+      resync_needed_ = true;
+    }
+  }
   in_flight_.reset();
   capture_wanted_ = true;
   if (!ack.committed) return;  // read the same changes again

@@ -4,6 +4,9 @@
 // and the backend every few milliseconds, sends one captured batch at a
 // time and waits for the node's ack before reading the next, queues the
 // node's apply batches and writes them in order, and reports its state.
+// Apply batches that arrived before a capture ack are written before the
+// batch counts as committed (so its keys are still left alone), or dropped
+// and asked for again: they predate the captured changes.
 // When the external system is locked (kBusy) the driver waits and tries
 // again with the same doubling backoff, keeping everything. When the
 // backend fails otherwise it is closed and reopened with a doubling backoff

@@ -33,6 +33,12 @@ Result<std::unique_ptr<ConnectorThread>> ConnectorThread::Start(
     case ConnectorType::kSqlite:
       backend = MakeSqliteBackend(config);
       break;
+    case ConnectorType::kFiles:
+      backend = MakeFilesBackend(config);
+      break;
+    case ConnectorType::kWebhook:
+      backend = MakeWebhookBackend(config);
+      break;
   }
   if (!backend) {
     return Status::Invalid(std::string("connector type ") + ConnectorTypeName(config.type) +
