@@ -9,6 +9,7 @@
 
 #include <unordered_map>
 
+#include "datasync/overloaded.h"
 #include "node_loop.h"
 #include "transport/zmq_util.h"
 
@@ -18,13 +19,6 @@ namespace {
 // Bounds the time one resync holds the loop per page.
 constexpr size_t kResyncPageRecords = 1024;
 constexpr size_t kResyncPageBytes = 1 << 20;
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 }  // namespace
 

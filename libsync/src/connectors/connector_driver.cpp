@@ -4,6 +4,8 @@
 #include <chrono>
 #include <utility>
 
+#include "datasync/overloaded.h"
+
 namespace datasync {
 namespace {
 
@@ -11,13 +13,6 @@ uint64_t NowMs() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 }  // namespace
 
