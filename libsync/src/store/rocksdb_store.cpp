@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdarg>
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -331,8 +332,26 @@ Status VerifyWithoutWriting(const std::string& dir) {
   return Status::Ok();
 }
 
+// RocksDB's own warnings go to the process's stderr (the node's log), not to
+// a LOG file in the store's directory: on a full disk that file fails too,
+// and the next warning written to it aborts the process (Debian's library
+// keeps RocksDB's assertions, and one asserts that a failed writer is not
+// written again).
+class StderrLogger : public rocksdb::Logger {
+ public:
+  StderrLogger() : rocksdb::Logger(RocksDbTunedDbOptions().info_log_level) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    char line[1024];
+    const int n = std::vsnprintf(line, sizeof(line), format, ap);
+    if (n < 0) return;
+    std::fprintf(stderr, "rocksdb: %s\n", line);  // one call: lines stay whole
+  }
+};
+
 Result<std::shared_ptr<RocksDb>> OpenDb(const std::string& dir, bool exists) {
   rocksdb::DBOptions db_options = RocksDbTunedDbOptions();
+  db_options.info_log = std::make_shared<StderrLogger>();
   db_options.create_if_missing = !exists;
   db_options.create_missing_column_families = !exists;
   // The recovered WAL stays as it is until the first flush.
