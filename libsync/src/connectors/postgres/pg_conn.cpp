@@ -37,8 +37,11 @@ Result<PgResult> PgConn::Query(const std::string& sql, const std::vector<Param>&
   if (conn_ == nullptr) return Status::IoError(context_ + ": not connected");
   std::vector<const char*> values;
   for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
-  PgResult r(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                          values.data(), nullptr, nullptr, binary ? 1 : 0));
+  // Without parameters, PQexec: it also runs several statements at once.
+  PgResult r(params.empty() && !binary
+                 ? PQexec(conn_, sql.c_str())
+                 : PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                values.data(), nullptr, nullptr, binary ? 1 : 0));
   const ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
   const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;

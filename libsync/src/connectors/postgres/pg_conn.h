@@ -35,7 +35,8 @@ class PgConn {
   bool open() const { return conn_ != nullptr; }
   PGconn* get() const { return conn_; }
 
-  // Runs `sql` with text parameters; results in text form unless `binary`.
+  // Runs `sql` with text parameters (none: `sql` may hold several
+  // statements); results in text form unless `binary`.
   // An SQL error is returned with its SQLSTATE in *sqlstate when given.
   Result<PgResult> Query(const std::string& sql, const std::vector<Param>& params = {},
                          bool binary = false, std::string* sqlstate = nullptr);
