@@ -189,6 +189,12 @@ std::optional<std::vector<std::vector<std::string>>> Rows(PGconn* conn, const st
                                                           std::string* error) {
   if (PQstatus(conn) != CONNECTION_OK) PQreset(conn);
   PGresult* r = PQexec(conn, sql.c_str());
+  if (PQstatus(conn) != CONNECTION_OK) {
+    // The server restarted since: once more on a new connection.
+    PQclear(r);
+    PQreset(conn);
+    r = PQexec(conn, sql.c_str());
+  }
   const ExecStatusType st = PQresultStatus(r);
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
     if (error != nullptr) *error = PQerrorMessage(conn);
