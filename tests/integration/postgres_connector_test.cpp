@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <map>
 #include <memory>
 
 #include "connector_scenario.h"
@@ -77,11 +78,12 @@ class PostgresConnectorIt : public ::testing::Test {
     }
   }
 
-  ::testing::AssertionResult StartNodes() {
+  // `extra_a`: more connectors of node a, as YAML list entries.
+  ::testing::AssertionResult StartNodes(const std::string& extra_a = "") {
     const std::string pg_yaml = "connectors:\n  - name: app\n    type: postgres\n    target: \"" +
                                 server_->Conninfo(db_) +
                                 "\"\n    map:\n      - { table: items, collection: items }\n"
-                                "      - { table: public.stock, collection: stock }\n";
+                                "      - { table: public.stock, collection: stock }\n" + extra_a;
     const std::string sqlite_yaml = "connectors:\n  - name: app\n    type: sqlite\n    target: \"" +
                                     app_.path() +
                                     "\"\n    map:\n      - { table: items, collection: items }\n"
@@ -334,6 +336,55 @@ TEST_F(PostgresConnectorIt, UninstallRemovesSlotOriginPublicationAndBookkeeping)
   ASSERT_TRUE(WaitConnectorState(*cluster_, "a", "uninstalled"));
   // The application's rows stay.
   EXPECT_EQ(pg_->Int("SELECT count(*) FROM items"), 3);
+}
+
+TEST_F(PostgresConnectorIt, BadTablesAndValuesAreReportedByNameWhileTheRestSyncs) {
+  ASSERT_TRUE(server_->Psql(db_, "CREATE TABLE nokey(a integer);\n"
+                                 "CREATE TABLE shapes(id integer PRIMARY KEY, p point);\n"));
+  auto entry = [&](const std::string& name, const std::string& target, const std::string& table) {
+    return "  - name: " + name + "\n    type: postgres\n    target: \"" + target +
+           " application_name=" + name + "\"\n    map: [ { table: " + table + ", collection: " + name + " } ]\n";
+  };
+  const std::string conninfo = server_->Conninfo(db_);
+  ASSERT_TRUE(StartNodes(entry("nokey", conninfo, "nokey") + entry("shapes", conninfo, "shapes") +
+                         entry("ghost", conninfo, "ghost") +
+                         entry("creds", "host=127.0.0.1 port=" + std::to_string(server_->port()) +
+                                            " user=nosuchuser dbname=" + db_,
+                               "items")));
+  const std::map<std::string, std::string> expected = {
+      {"nokey", "table nokey has no primary key"},
+      {"shapes", "table shapes column p: type point has no mapping"},
+      {"ghost", "table ghost does not exist"},
+      {"creds", "role \"nosuchuser\" does not exist"}};
+  for (const auto& [name, message] : expected) {
+    std::string last;
+    EXPECT_TRUE(WaitUntil(
+        [&] {
+          auto status = cluster_->Status("a");
+          if (!status) return false;
+          last = (*status)["info"]["connector." + name + ".last_error"].str();
+          return (*status)["info"]["connector." + name].str() == "retrying" &&
+                 last.find(message) != std::string::npos;
+        },
+        10s))
+        << name << ": " << last;
+  }
+  // A value PostgreSQL refuses (text in an integer column, which SQLite
+  // lets an application store) is counted with its key; the rest applies.
+  ASSERT_TRUE(RunSqliteApp(app_.path(),
+                           "INSERT INTO items(id, name, qty) VALUES (1, 'ok', 1);\n"
+                           "INSERT INTO items(id, name, qty) VALUES (2, 'bad', 'lots');\n"
+                           "INSERT INTO items(id, name, qty) VALUES (3, 'ok', 3);\n"));
+  ASSERT_TRUE(WaitUntil([&] { return pg_->Int("SELECT count(*) FROM items") == 2; }, 10s));
+  ASSERT_TRUE(WaitUntil([&] { return ConnectorCounter(*cluster_, "a", "failed") == 1; }, 10s))
+      << StatusDump(*cluster_, kPair);
+  EXPECT_EQ(pg_->Query("SELECT string_agg(id::text, ',' ORDER BY id) FROM items"), "1,3");
+  EXPECT_NE(cluster_->LogTail("a", 20000).find("invalid input syntax for type integer"),
+            std::string::npos)
+      << cluster_->LogTail("a");
+  // And PostgreSQL's own changes still flow.
+  ASSERT_TRUE(server_->Psql(db_, PgInserts(10, 1)));
+  ASSERT_TRUE(WaitUntil([&] { return app_.Count().value_or(0) == 4; }, 10s));
 }
 
 }  // namespace

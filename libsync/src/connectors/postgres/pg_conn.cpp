@@ -14,9 +14,10 @@ Status PgConn::Open(const std::string& conninfo, const std::string& context) {
   Close();
   context_ = context;
   // Fail fast: the driver retries with backoff, and the connector's thread
-  // should not hang on a server that does not answer.
-  const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
-  const char* values[] = {conninfo.c_str(), "5", "datasync", nullptr};
+  // should not hang on a server that does not answer. Defaults first: the
+  // conninfo, expanded in place of dbname, overrides them.
+  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {"5", "datasync", conninfo.c_str(), nullptr};
   conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (conn_ == nullptr) return Status::IoError(context_ + ": out of memory");
   if (PQstatus(conn_) != CONNECTION_OK) {
