@@ -3,6 +3,7 @@
 // loops), with the applied version of each key and the batch's vector in
 // _datasync.applied / _datasync.state, written in the same transaction.
 #include <algorithm>
+#include <cstdlib>
 
 #include "connectors/postgres/pg_backend.h"
 
@@ -120,7 +121,10 @@ Status PgBackend::ApplyPass(const ConnectorApply& batch,
         {config_.name, t->name, key_bytes});
     if (!have.ok()) return have.status();
     if (PQntuples(have.value().get()) == 1) {
-      const Version applied{std::stoull(Cell(have.value(), 0, 0)), Cell(have.value(), 0, 1)};
+      const std::string hlc = Cell(have.value(), 0, 0);
+      // Stored from an int64 cast of the HLC: the cast back restores it.
+      const Version applied{static_cast<uint64_t>(std::strtoll(hlc.c_str(), nullptr, 10)),
+                            Cell(have.value(), 0, 1)};
       if (!Supersedes(r.version, applied)) {
         ++result->skipped;  // this version, or a newer one, is already here
         continue;

@@ -4,6 +4,7 @@
 // reached position with the changes, and only then does Consumed() advance
 // the slot, so WAL is not kept without bound and nothing is read twice.
 #include <algorithm>
+#include <cstdlib>
 
 #include "connectors/postgres/pg_backend.h"
 #include "connectors/postgres/pgoutput.h"
@@ -125,7 +126,7 @@ Result<uint64_t> PgBackend::Backlog(const std::string& after) {
       {slot_, p.end == 0 ? Param() : Param(FormatLsn(p.end))});
   if (!r.ok()) return r.status();
   const std::string text = Cell(r.value(), 0, 0);
-  return text.empty() ? 0 : static_cast<uint64_t>(std::stoull(text));
+  return static_cast<uint64_t>(std::strtoull(text.c_str(), nullptr, 10));
 }
 
 Status PgBackend::PendingKeys(const Position& after,

@@ -6,6 +6,7 @@
 // bookkeeping tables in schema _datasync. Uninstall() removes them.
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 #include "connectors/postgres/pg_backend.h"
 
@@ -94,20 +95,21 @@ Status PgBackend::ReadTable(const ConnectorMapping& m, Table* t) {
       "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
       {oid});
   if (!cols.ok()) return cols.status();
-  std::vector<std::pair<int, int>> pk;  // (position in key, column index)
+  std::vector<std::pair<long, int>> pk;  // (position in key, column index)
   for (int i = 0; i < PQntuples(cols.value().get()); ++i) {
     Column c;
     c.name = Cell(cols.value(), i, 0);
     const std::optional<Kind> kind =
         Cell(cols.value(), i, 2) == "e"
             ? std::optional<Kind>(Kind::kText)
-            : KindOfType(static_cast<uint32_t>(std::stoul(Cell(cols.value(), i, 1))));
+            : KindOfType(static_cast<uint32_t>(
+                  std::strtoul(Cell(cols.value(), i, 1).c_str(), nullptr, 10)));
     if (!kind) {
       return Status::Invalid(context_ + ": table " + m.table + " column " + c.name +
                              ": type " + Cell(cols.value(), i, 3) + " has no mapping");
     }
     c.kind = *kind;
-    const int key_pos = std::stoi(Cell(cols.value(), i, 4));
+    const long key_pos = std::strtol(Cell(cols.value(), i, 4).c_str(), nullptr, 10);
     if (key_pos > 0) pk.emplace_back(key_pos, i);
     t->columns.push_back(std::move(c));
   }
