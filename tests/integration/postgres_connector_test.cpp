@@ -19,20 +19,23 @@ namespace {
 const std::vector<std::string> kPair = {"a", "b"};
 
 constexpr char kPgSchema[] =
-    "CREATE TABLE items(id bigint PRIMARY KEY, name text, qty integer, price double precision, "
+    "CREATE TABLE items(id bigint PRIMARY KEY, name text, qty integer, price double "
+    "precision, "
     "data bytea);\n"
-    "CREATE TABLE stock(region text, id integer, qty integer, PRIMARY KEY (region, id));\n";
-const std::string kSqliteSchema = std::string(kItemsSchema) +
-                                  "CREATE TABLE IF NOT EXISTS stock(region TEXT, id INTEGER, "
-                                  "qty INTEGER, PRIMARY KEY (region, id));";
+    "CREATE TABLE stock(region text, id integer, qty integer, PRIMARY KEY (region, "
+    "id));\n";
+const std::string kSqliteSchema =
+    std::string(kItemsSchema) +
+    "CREATE TABLE IF NOT EXISTS stock(region TEXT, id INTEGER, "
+    "qty INTEGER, PRIMARY KEY (region, id));";
 
 // n statements inserting ids first..first+n-1 (each its own transaction).
 std::string PgInserts(int64_t first, int64_t n, const std::string& tag = "row") {
   std::string sql;
   for (int64_t id = first; id < first + n; ++id) {
     sql += "INSERT INTO items(id, name, qty, price, data) VALUES (" + std::to_string(id) +
-           ", '" + tag + "-" + std::to_string(id) + "', " + std::to_string(id % 100) + ", " +
-           std::to_string(id) + ".25, '\\x00ff" + (id % 2 ? "10" : "20") + "');\n";
+           ", '" + tag + "-" + std::to_string(id) + "', " + std::to_string(id % 100) +
+           ", " + std::to_string(id) + ".25, '\\x00ff" + (id % 2 ? "10" : "20") + "');\n";
   }
   return sql;
 }
@@ -81,59 +84,76 @@ class PostgresConnectorIt : public ::testing::Test {
       PgClient admin(server_->Conninfo());
       (void)admin.Query(
           "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE "
-          "database = '" + db_ + "'");
+          "database = '" +
+          db_ + "'");
     }
   }
 
   // `extra_a`: more connectors of node a, as YAML list entries.
   ::testing::AssertionResult StartNodes(const std::string& extra_a = "") {
-    const std::string pg_yaml = "connectors:\n  - name: app\n    type: postgres\n    target: \"" +
-                                server_->Conninfo(db_) +
-                                "\"\n    map:\n      - { table: items, collection: items }\n"
-                                "      - { table: public.stock, collection: stock }\n" + extra_a;
-    const std::string sqlite_yaml = "connectors:\n  - name: app\n    type: sqlite\n    target: \"" +
-                                    app_.path() +
-                                    "\"\n    map:\n      - { table: items, collection: items }\n"
-                                    "      - { table: stock, collection: stock }\n";
-    cluster_->AddNode({.id = "a", .use_coordinator = false, .static_peers = {"b"},
+    const std::string pg_yaml =
+        "connectors:\n  - name: app\n    type: postgres\n    target: \"" +
+        (pg_target_.empty() ? server_->Conninfo(db_) : pg_target_) +
+        "\"\n    map:\n      - { table: items, collection: items }\n"
+        "      - { table: public.stock, collection: stock }\n" +
+        extra_a;
+    const std::string sqlite_yaml =
+        "connectors:\n  - name: app\n    type: sqlite\n    target: \"" + app_.path() +
+        "\"\n    map:\n      - { table: items, collection: items }\n"
+        "      - { table: stock, collection: stock }\n";
+    cluster_->AddNode({.id = "a",
+                       .use_coordinator = false,
+                       .static_peers = {"b"},
                        .extra_yaml = pg_yaml});
-    cluster_->AddNode({.id = "b", .use_coordinator = false, .static_peers = {"a"},
+    cluster_->AddNode({.id = "b",
+                       .use_coordinator = false,
+                       .static_peers = {"a"},
                        .extra_yaml = sqlite_yaml});
     for (const auto& id : kPair) {
       if (auto started = cluster_->StartNode(id); !started) return started;
     }
     for (const auto& id : kPair) {
       if (auto up = WaitPeersConnected(*cluster_, id, Others(kPair, id)); !up) return up;
-      if (auto running = WaitConnectorState(*cluster_, id, "running"); !running) return running;
+      if (auto running = WaitConnectorState(*cluster_, id, "running"); !running)
+        return running;
     }
     return ::testing::AssertionSuccess();
   }
 
   // items as "id|name|qty|price|hex(data)" lines, from either side.
   std::string PgItems() {
-    return pg_->Query("SELECT string_agg(id || '|' || coalesce(name, '') || '|' || "
-                      "coalesce(qty::text, '') || '|' || coalesce(price::text, '') || '|' || "
-                      "coalesce(encode(data, 'hex'), ''), E'\\n' ORDER BY id) FROM items")
+    return pg_
+        ->Query(
+            "SELECT string_agg(id || '|' || coalesce(name, '') || '|' || "
+            "coalesce(qty::text, '') || '|' || coalesce(price::text, '') || '|' || "
+            "coalesce(encode(data, 'hex'), ''), E'\\n' ORDER BY id) FROM items")
         .value_or("error");
   }
   std::string SqliteItems() {
-    return app_.Scalar("SELECT group_concat(line, char(10)) FROM (SELECT id || '|' || "
-                       "coalesce(name, '') || '|' || coalesce(qty, '') || '|' || "
-                       "coalesce(price, '') || '|' || coalesce(lower(hex(data)), '') AS line "
-                       "FROM items ORDER BY id)")
+    return app_
+        .Scalar(
+            "SELECT group_concat(line, char(10)) FROM (SELECT id || '|' || "
+            "coalesce(name, '') || '|' || coalesce(qty, '') || '|' || "
+            "coalesce(price, '') || '|' || coalesce(lower(hex(data)), '') AS line "
+            "FROM items ORDER BY id)")
         .value_or("");
   }
   std::string PgStock() {
-    return pg_->Query("SELECT string_agg(region || '|' || id || '|' || coalesce(qty::text, ''), "
-                      "',' ORDER BY region, id) FROM stock")
+    return pg_
+        ->Query(
+            "SELECT string_agg(region || '|' || id || '|' || coalesce(qty::text, ''), "
+            "',' ORDER BY region, id) FROM stock")
         .value_or("error");
   }
   std::string SqliteStock() {
-    return app_.Scalar("SELECT group_concat(line, ',') FROM (SELECT region || '|' || id || '|' "
-                       "|| coalesce(qty, '') AS line FROM stock ORDER BY region, id)")
+    return app_
+        .Scalar(
+            "SELECT group_concat(line, ',') FROM (SELECT region || '|' || id || '|' "
+            "|| coalesce(qty, '') AS line FROM stock ORDER BY region, id)")
         .value_or("");
   }
-  ::testing::AssertionResult WaitSame(int64_t rows, std::chrono::milliseconds timeout = 20s) {
+  ::testing::AssertionResult WaitSame(int64_t rows,
+                                      std::chrono::milliseconds timeout = 20s) {
     std::string pg, lite;
     if (WaitUntil(
             [&] {
@@ -144,7 +164,8 @@ class PostgresConnectorIt : public ::testing::Test {
             timeout)) {
       return ::testing::AssertionSuccess();
     }
-    return ::testing::AssertionFailure() << "postgres:\n" << pg.substr(0, 500) << "\nsqlite ("
+    return ::testing::AssertionFailure() << "postgres:\n"
+                                         << pg.substr(0, 500) << "\nsqlite ("
                                          << app_.Count().value_or(-1) << " rows):\n"
                                          << lite.substr(0, 500) << "\n"
                                          << StatusDump(*cluster_, kPair);
@@ -155,20 +176,24 @@ class PostgresConnectorIt : public ::testing::Test {
   }
   // WAL the slot holds back: from its restart point, and from what it confirmed.
   int64_t SlotRetained() {
-    return pg_->Int("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint FROM "
-                    "pg_replication_slots WHERE slot_name = 'datasync_app' AND database = '" +
-                    db_ + "'");
+    return pg_->Int(
+        "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint FROM "
+        "pg_replication_slots WHERE slot_name = 'datasync_app' AND database = '" +
+        db_ + "'");
   }
   int64_t SlotLag() {
-    return pg_->Int("SELECT pg_wal_lsn_diff(pg_current_wal_flush_lsn(), confirmed_flush_lsn)"
-                    "::bigint FROM pg_replication_slots WHERE slot_name = 'datasync_app' AND "
-                    "database = '" + db_ + "'");
+    return pg_->Int(
+        "SELECT pg_wal_lsn_diff(pg_current_wal_flush_lsn(), confirmed_flush_lsn)"
+        "::bigint FROM pg_replication_slots WHERE slot_name = 'datasync_app' AND "
+        "database = '" +
+        db_ + "'");
   }
 
   static PostgresServer* server_;
   static std::string* init_error_;
   static int databases_;
   std::string db_;
+  std::string pg_target_;  // node a's target; empty: Conninfo(db_)
   std::unique_ptr<PgClient> pg_;
   std::unique_ptr<Cluster> cluster_ = std::make_unique<Cluster>();
   AppDb app_{cluster_->dir() + "/app-b.db", kSqliteSchema};
@@ -181,18 +206,21 @@ int PostgresConnectorIt::databases_ = 0;
 TEST_F(PostgresConnectorIt, RowsReachAnSqliteApplicationAndBackWithCompositeKeys) {
   ASSERT_TRUE(StartNodes());
   const auto start = std::chrono::steady_clock::now();
-  ASSERT_TRUE(server_->Psql(db_, PgInserts(1, 20) +
-                                     "UPDATE items SET name = 'renamed', qty = 99 WHERE id = 3;\n"
-                                     "DELETE FROM items WHERE id = 4;\n"
-                                     "UPDATE items SET id = 100 WHERE id = 5;\n"
-                                     "UPDATE items SET price = NULL WHERE id = 6;\n"
-                                     "INSERT INTO stock VALUES ('eu', 42, 7), ('us', 42, 8);\n"));
+  ASSERT_TRUE(
+      server_->Psql(db_, PgInserts(1, 20) +
+                             "UPDATE items SET name = 'renamed', qty = 99 WHERE id = 3;\n"
+                             "DELETE FROM items WHERE id = 4;\n"
+                             "UPDATE items SET id = 100 WHERE id = 5;\n"
+                             "UPDATE items SET price = NULL WHERE id = 6;\n"
+                             "INSERT INTO stock VALUES ('eu', 42, 7), ('us', 42, 8);\n"));
   ASSERT_TRUE(WaitSame(19, OneSecond())) << "not within one second";
-  std::printf("[ measured ] postgres -> sqlite on another node: %lld ms after psql ended\n",
-              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         std::chrono::steady_clock::now() - start)
-                                         .count()));
-  EXPECT_EQ(app_.Scalar("SELECT name || ',' || qty FROM items WHERE id = 3"), "renamed,99");
+  std::printf(
+      "[ measured ] postgres -> sqlite on another node: %lld ms after psql ended\n",
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now() - start)
+                                 .count()));
+  EXPECT_EQ(app_.Scalar("SELECT name || ',' || qty FROM items WHERE id = 3"),
+            "renamed,99");
   EXPECT_EQ(app_.Scalar("SELECT hex(data) FROM items WHERE id = 100"), "00FF10");
   EXPECT_EQ(app_.Scalar("SELECT typeof(price) FROM items WHERE id = 7"), "real");
   ASSERT_TRUE(WaitUntil([&] { return SqliteStock() == "eu|42|7,us|42|8"; }, 5s))
@@ -202,16 +230,19 @@ TEST_F(PostgresConnectorIt, RowsReachAnSqliteApplicationAndBackWithCompositeKeys
   EXPECT_EQ(get.code(), 0) << get.Describe();
 
   // The reverse: the SQLite application writes, PostgreSQL follows.
-  ASSERT_TRUE(RunSqliteApp(app_.path(), InsertSql(1000, 10, "from-b") +
-                                            "DELETE FROM items WHERE id = 1;\n"
-                                            "UPDATE items SET qty = NULL WHERE id = 2;\n"
-                                            "UPDATE stock SET qty = 70 WHERE region = 'eu';\n"
-                                            "DELETE FROM stock WHERE region = 'us';\n"
-                                            "INSERT INTO stock VALUES ('asia', 1, 3);\n"));
+  ASSERT_TRUE(
+      RunSqliteApp(app_.path(), InsertSql(1000, 10, "from-b") +
+                                    "DELETE FROM items WHERE id = 1;\n"
+                                    "UPDATE items SET qty = NULL WHERE id = 2;\n"
+                                    "UPDATE stock SET qty = 70 WHERE region = 'eu';\n"
+                                    "DELETE FROM stock WHERE region = 'us';\n"
+                                    "INSERT INTO stock VALUES ('asia', 1, 3);\n"));
   ASSERT_TRUE(WaitSame(28, OneSecond())) << "not within one second";
   EXPECT_EQ(pg_->Query("SELECT count(*) FROM items WHERE id = 1"), "0");
-  EXPECT_EQ(pg_->Query("SELECT coalesce(qty::text, 'null') FROM items WHERE id = 2"), "null");
-  EXPECT_EQ(pg_->Query("SELECT encode(data, 'hex') FROM items WHERE id = 1001"), "00ff10");
+  EXPECT_EQ(pg_->Query("SELECT coalesce(qty::text, 'null') FROM items WHERE id = 2"),
+            "null");
+  EXPECT_EQ(pg_->Query("SELECT encode(data, 'hex') FROM items WHERE id = 1001"),
+            "00ff10");
   ASSERT_TRUE(WaitUntil([&] { return PgStock() == SqliteStock(); }, 5s))
       << PgStock() << " vs " << SqliteStock();
   EXPECT_EQ(PgStock(), "asia|1|3,eu|42|70");
@@ -236,12 +267,15 @@ TEST_F(PostgresConnectorIt, NoLoopsTenThousandWritesAreTenThousandNodeWrites) {
                ConnectorCounter(*cluster_, "a", "lag") == 0u && SlotLag() == 0;
       },
       10s))
-      << "slot lag " << SlotLag() << "\n" << StatusDump(*cluster_, kPair);
+      << "slot lag " << SlotLag() << "\n"
+      << StatusDump(*cluster_, kPair);
   // b's writes into the SQLite file are applied at a with a's origin: the
   // slot skips them. Nothing moves once the writes stop.
   ASSERT_TRUE(RunSqliteApp(app_.path(), "UPDATE items SET qty = 0 WHERE id <= 100;\n"));
   ASSERT_TRUE(WaitUntil(
-      [&] { return pg_->Int("SELECT count(*) FROM items WHERE qty = 0 AND id <= 100") == 100; },
+      [&] {
+        return pg_->Int("SELECT count(*) FROM items WHERE qty = 0 AND id <= 100") == 100;
+      },
       10s));
   ASSERT_TRUE(cluster_->WaitConverged(kPair, 10s));
   const bool moved = WaitUntil(
@@ -261,11 +295,12 @@ TEST_F(PostgresConnectorIt, KillNineOfTheNodeDuringABurstCapturesEveryRowOnce) {
   std::string error;
   auto app = server_->StartPsql(db_, PgInserts(1, 100000), &error);
   ASSERT_TRUE(app) << error;
-  ASSERT_TRUE(WaitUntil([&] { return OwnWrites("a") >= 1 && OwnWrites("a") != ~0ull; }, 60s));
+  ASSERT_TRUE(
+      WaitUntil([&] { return OwnWrites("a") >= 1 && OwnWrites("a") != ~0ull; }, 60s));
   ASSERT_TRUE(cluster_->KillNode("a", SIGKILL));
   const int64_t at_kill = pg_->Int("SELECT count(*) FROM items");
-  ASSERT_TRUE(WaitUntil([&] { return pg_->Int("SELECT count(*) FROM items") > at_kill + 500; },
-                        60s));
+  ASSERT_TRUE(WaitUntil(
+      [&] { return pg_->Int("SELECT count(*) FROM items") > at_kill + 500; }, 60s));
   ASSERT_TRUE(app->Running()) << "the application finished before the kill";
   app->Kill(SIGKILL);
   (void)app->Wait(10s);
@@ -296,8 +331,8 @@ TEST_F(PostgresConnectorIt, KillNineOfTheNodeDuringABurstCapturesEveryRowOnce) {
   // checkpoint writes (else every 15 s).
   ASSERT_TRUE(pg_->Query("CHECKPOINT"));
   EXPECT_TRUE(WaitUntil([&] { return SlotLag() == 0 && SlotRetained() < retained; }, 10s))
-      << "retained " << SlotRetained() << " bytes, " << retained << " before catch-up; lag "
-      << SlotLag();
+      << "retained " << SlotRetained() << " bytes, " << retained
+      << " before catch-up; lag " << SlotLag();
 }
 
 TEST_F(PostgresConnectorIt, ServerRestartedUnderLoadResumesCaptureWithoutLoss) {
@@ -328,13 +363,19 @@ TEST_F(PostgresConnectorIt, ServerRestartedUnderLoadResumesCaptureWithoutLoss) {
 }
 
 TEST_F(PostgresConnectorIt, UninstallRemovesSlotOriginPublicationAndBookkeeping) {
+  // A target may be a URI too.
+  pg_target_ =
+      "postgresql://postgres@127.0.0.1:" + std::to_string(server_->port()) + "/" + db_;
   ASSERT_TRUE(StartNodes());
   ASSERT_TRUE(RunSqliteApp(app_.path(), InsertSql(1, 3)));
   ASSERT_TRUE(WaitSame(3));
   const std::string installed =
-      "SELECT (SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'datasync_app') || "
-      "',' || (SELECT count(*) FROM pg_replication_origin WHERE roname = 'datasync_app') || "
-      "',' || (SELECT count(*) FROM pg_publication WHERE pubname = 'datasync_app') || ',' || "
+      "SELECT (SELECT count(*) FROM pg_replication_slots WHERE slot_name = "
+      "'datasync_app') || "
+      "',' || (SELECT count(*) FROM pg_replication_origin WHERE roname = 'datasync_app') "
+      "|| "
+      "',' || (SELECT count(*) FROM pg_publication WHERE pubname = 'datasync_app') || "
+      "',' || "
       "(SELECT count(*) FROM pg_namespace WHERE nspname = '_datasync')";
   EXPECT_EQ(pg_->Query(installed), "1,1,1,1");
   CtlResult uninstall = cluster_->CtlAt("a", {"connector", "uninstall", "app"});
@@ -346,17 +387,22 @@ TEST_F(PostgresConnectorIt, UninstallRemovesSlotOriginPublicationAndBookkeeping)
 }
 
 TEST_F(PostgresConnectorIt, BadTablesAndValuesAreReportedByNameWhileTheRestSyncs) {
-  ASSERT_TRUE(server_->Psql(db_, "CREATE TABLE nokey(a integer);\n"
-                                 "CREATE TABLE shapes(id integer PRIMARY KEY, p point);\n"));
-  auto entry = [&](const std::string& name, const std::string& target, const std::string& table) {
+  ASSERT_TRUE(server_->Psql(db_,
+                            "CREATE TABLE nokey(a integer);\n"
+                            "CREATE TABLE shapes(id integer PRIMARY KEY, p point);\n"));
+  auto entry = [&](const std::string& name, const std::string& target,
+                   const std::string& table) {
     return "  - name: " + name + "\n    type: postgres\n    target: \"" + target +
-           " application_name=" + name + "\"\n    map: [ { table: " + table + ", collection: " + name + " } ]\n";
+           " application_name=" + name + "\"\n    map: [ { table: " + table +
+           ", collection: " + name + " } ]\n";
   };
   const std::string conninfo = server_->Conninfo(db_);
-  ASSERT_TRUE(StartNodes(entry("nokey", conninfo, "nokey") + entry("shapes", conninfo, "shapes") +
+  ASSERT_TRUE(StartNodes(entry("nokey", conninfo, "nokey") +
+                         entry("shapes", conninfo, "shapes") +
                          entry("ghost", conninfo, "ghost") +
-                         entry("creds", "host=127.0.0.1 port=" + std::to_string(server_->port()) +
-                                            " user=nosuchuser dbname=" + db_,
+                         entry("creds",
+                               "host=127.0.0.1 port=" + std::to_string(server_->port()) +
+                                   " user=nosuchuser dbname=" + db_,
                                "items")));
   const std::map<std::string, std::string> expected = {
       {"nokey", "table nokey has no primary key"},
@@ -382,8 +428,10 @@ TEST_F(PostgresConnectorIt, BadTablesAndValuesAreReportedByNameWhileTheRestSyncs
                            "INSERT INTO items(id, name, qty) VALUES (1, 'ok', 1);\n"
                            "INSERT INTO items(id, name, qty) VALUES (2, 'bad', 'lots');\n"
                            "INSERT INTO items(id, name, qty) VALUES (3, 'ok', 3);\n"));
-  ASSERT_TRUE(WaitUntil([&] { return pg_->Int("SELECT count(*) FROM items") == 2; }, 10s));
-  ASSERT_TRUE(WaitUntil([&] { return ConnectorCounter(*cluster_, "a", "failed") == 1; }, 10s))
+  ASSERT_TRUE(
+      WaitUntil([&] { return pg_->Int("SELECT count(*) FROM items") == 2; }, 10s));
+  ASSERT_TRUE(
+      WaitUntil([&] { return ConnectorCounter(*cluster_, "a", "failed") == 1; }, 10s))
       << StatusDump(*cluster_, kPair);
   EXPECT_EQ(pg_->Query("SELECT string_agg(id::text, ',' ORDER BY id) FROM items"), "1,3");
   EXPECT_NE(cluster_->LogTail("a", 20000).find("invalid input syntax for type integer"),

@@ -22,7 +22,8 @@ std::string Bin(const std::string& name) { return std::string(kBin) + "/" + name
 // The user that runs the server when we are root.
 const passwd* Unprivileged() { return getpwnam("nobody"); }
 
-::testing::AssertionResult RunToEnd(const SpawnOptions& options, std::chrono::seconds timeout,
+::testing::AssertionResult RunToEnd(const SpawnOptions& options,
+                                    std::chrono::seconds timeout,
                                     const std::string& what) {
   std::string error;
   auto p = Process::Spawn(options, &error);
@@ -31,7 +32,8 @@ const passwd* Unprivileged() { return getpwnam("nobody"); }
   if (!status || !status->ok()) {
     return ::testing::AssertionFailure()
            << what << ": " << (status ? status->ToString() : "timed out") << "\n"
-           << ReadFileOrEmpty(options.stderr_path) << ReadFileOrEmpty(options.stdout_path);
+           << ReadFileOrEmpty(options.stderr_path)
+           << ReadFileOrEmpty(options.stdout_path);
   }
   return ::testing::AssertionSuccess();
 }
@@ -45,11 +47,13 @@ std::string PostgresServer::Unavailable() {
       return path + " is missing (Debian packages postgresql and postgresql-client)";
     }
   }
-  if (geteuid() == 0 && Unprivileged() == nullptr) return "no user nobody to run postgres as";
+  if (geteuid() == 0 && Unprivileged() == nullptr)
+    return "no user nobody to run postgres as";
   return "";
 }
 
-PostgresServer::PostgresServer() : data_(dir_.Sub("data")), sockets_(dir_.Sub("sockets")) {}
+PostgresServer::PostgresServer()
+    : data_(dir_.Sub("data")), sockets_(dir_.Sub("sockets")) {}
 
 PostgresServer::~PostgresServer() {
   if (postmaster_ && postmaster_->Running()) (void)Stop();
@@ -57,8 +61,12 @@ PostgresServer::~PostgresServer() {
 
 std::vector<std::string> PostgresServer::AsUser(const std::string& binary) const {
   if (geteuid() != 0) return {binary};
-  return {"/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-          "--", binary};
+  return {"/usr/bin/setpriv",
+          "--reuid=nobody",
+          "--regid=nogroup",
+          "--clear-groups",
+          "--",
+          binary};
 }
 
 ::testing::AssertionResult PostgresServer::Init() {
@@ -70,15 +78,16 @@ std::vector<std::string> PostgresServer::AsUser(const std::string& binary) const
     if (::chmod(dir_.path().c_str(), 0755) != 0 ||
         ::chown(data_.c_str(), pw->pw_uid, pw->pw_gid) != 0 ||
         ::chown(sockets_.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
-      return ::testing::AssertionFailure() << "cannot hand " << dir_.path() << " to nobody";
+      return ::testing::AssertionFailure()
+             << "cannot hand " << dir_.path() << " to nobody";
     }
   }
   std::vector<std::string> argv = AsUser(Bin("initdb"));
   SpawnOptions o;
   o.binary = argv[0];
   o.args.assign(argv.begin() + 1, argv.end());
-  for (const char* a : {"-D", data_.c_str(), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                        "--no-locale", "--no-sync", "--no-instructions"}) {
+  for (const char* a : {"-D", data_.c_str(), "-U", "postgres", "-A", "trust", "-E",
+                        "UTF8", "--no-locale", "--no-sync", "--no-instructions"}) {
     o.args.push_back(a);
   }
   o.stdout_path = dir_.Sub("initdb.out");
@@ -101,11 +110,16 @@ std::vector<std::string> PostgresServer::AsUser(const std::string& binary) const
           o.args.assign(argv.begin() + 1, argv.end());
           const std::string port = std::to_string(port_);
           for (const std::string& a :
-               std::vector<std::string>{"-D", data_, "-c", "port=" + port, "-c",
-                                        "listen_addresses=127.0.0.1", "-k", sockets_, "-c",
-                                        "wal_level=logical", "-c", "max_replication_slots=20",
-                                        "-c", "max_wal_senders=20", "-c", "fsync=off", "-c",
-                                        "full_page_writes=off", "-c", "shared_buffers=32MB",
+               std::vector<std::string>{"-D", data_,
+                                        "-c", "port=" + port,
+                                        "-c", "listen_addresses=127.0.0.1",
+                                        "-k", sockets_,
+                                        "-c", "wal_level=logical",
+                                        "-c", "max_replication_slots=20",
+                                        "-c", "max_wal_senders=20",
+                                        "-c", "fsync=off",
+                                        "-c", "full_page_writes=off",
+                                        "-c", "shared_buffers=32MB",
                                         "-c", "max_connections=50"}) {
             o.args.push_back(a);
           }
@@ -148,20 +162,24 @@ std::string PostgresServer::Conninfo(const std::string& db) const {
   return "host=127.0.0.1 port=" + std::to_string(port_) + " user=postgres dbname=" + db;
 }
 
-std::optional<Process> PostgresServer::StartPsql(const std::string& db, const std::string& sql,
+std::optional<Process> PostgresServer::StartPsql(const std::string& db,
+                                                 const std::string& sql,
                                                  std::string* error) {
   const std::string file = dir_.Sub("psql-" + std::to_string(++psql_files_) + ".sql");
   std::ofstream(file) << sql;
   SpawnOptions o;
   o.binary = "/usr/bin/psql";
-  o.args = {"-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p",
-            std::to_string(port_), "-U", "postgres", "-d", db, "-f", file};
+  o.args = {"-X", "-q",        "-v", "ON_ERROR_STOP=1",
+            "-h", "127.0.0.1", "-p", std::to_string(port_),
+            "-U", "postgres",  "-d", db,
+            "-f", file};
   o.stdout_path = file + ".out";
   o.stderr_path = file + ".err";
   return Process::Spawn(o, error);
 }
 
-::testing::AssertionResult PostgresServer::Psql(const std::string& db, const std::string& sql) {
+::testing::AssertionResult PostgresServer::Psql(const std::string& db,
+                                                const std::string& sql) {
   std::string error;
   auto p = StartPsql(db, sql, &error);
   if (!p) return ::testing::AssertionFailure() << "psql: " << error;
@@ -185,7 +203,8 @@ bool PgClient::ok() const { return conn_ != nullptr && PQstatus(conn_) == CONNEC
 namespace {
 
 // Every row of `sql`, each a vector of cells; nullopt on error.
-std::optional<std::vector<std::vector<std::string>>> Rows(PGconn* conn, const std::string& sql,
+std::optional<std::vector<std::vector<std::string>>> Rows(PGconn* conn,
+                                                          const std::string& sql,
                                                           std::string* error) {
   if (PQstatus(conn) != CONNECTION_OK) PQreset(conn);
   PGresult* r = PQexec(conn, sql.c_str());

@@ -48,37 +48,82 @@ class Msg {
   std::string b_;
 };
 
-std::string Begin(uint64_t commit_lsn) { return Msg('B').Int(commit_lsn, 8).Int(0, 8).Int(7, 4).bytes(); }
+std::string Begin(uint64_t commit_lsn) {
+  return Msg('B').Int(commit_lsn, 8).Int(0, 8).Int(7, 4).bytes();
+}
 std::string Commit(uint64_t commit_lsn, uint64_t end) {
   return Msg('C').Byte(0).Int(commit_lsn, 8).Int(end, 8).Int(0, 8).bytes();
 }
-std::string Origin(const std::string& name) { return Msg('O').Int(5, 8).Str(name).bytes(); }
+std::string Origin(const std::string& name) {
+  return Msg('O').Int(5, 8).Str(name).bytes();
+}
 // items(id int8 key, name text, ok bool, data bytea) as relation 100;
 // stock(region text key, id int4 key, qty int4) as relation 200.
 std::string ItemsRelation() {
-  return Msg('R').Int(100, 4).Str("public").Str("items").Byte('d').Int(4, 2)
-      .Byte(1).Str("id").Int(20, 4).Int(0xffffffff, 4)
-      .Byte(0).Str("name").Int(25, 4).Int(0xffffffff, 4)
-      .Byte(0).Str("ok").Int(16, 4).Int(0xffffffff, 4)
-      .Byte(0).Str("data").Int(17, 4).Int(0xffffffff, 4).bytes();
+  return Msg('R')
+      .Int(100, 4)
+      .Str("public")
+      .Str("items")
+      .Byte('d')
+      .Int(4, 2)
+      .Byte(1)
+      .Str("id")
+      .Int(20, 4)
+      .Int(0xffffffff, 4)
+      .Byte(0)
+      .Str("name")
+      .Int(25, 4)
+      .Int(0xffffffff, 4)
+      .Byte(0)
+      .Str("ok")
+      .Int(16, 4)
+      .Int(0xffffffff, 4)
+      .Byte(0)
+      .Str("data")
+      .Int(17, 4)
+      .Int(0xffffffff, 4)
+      .bytes();
 }
 std::string StockRelation() {
-  return Msg('R').Int(200, 4).Str("app").Str("stock").Byte('d').Int(3, 2)
-      .Byte(1).Str("region").Int(25, 4).Int(0xffffffff, 4)
-      .Byte(1).Str("id").Int(23, 4).Int(0xffffffff, 4)
-      .Byte(0).Str("qty").Int(23, 4).Int(0xffffffff, 4).bytes();
+  return Msg('R')
+      .Int(200, 4)
+      .Str("app")
+      .Str("stock")
+      .Byte('d')
+      .Int(3, 2)
+      .Byte(1)
+      .Str("region")
+      .Int(25, 4)
+      .Int(0xffffffff, 4)
+      .Byte(1)
+      .Str("id")
+      .Int(23, 4)
+      .Int(0xffffffff, 4)
+      .Byte(0)
+      .Str("qty")
+      .Int(23, 4)
+      .Int(0xffffffff, 4)
+      .bytes();
 }
 std::string Insert(uint32_t rel, const std::vector<std::optional<std::string>>& row) {
   return Msg('I').Int(rel, 4).Byte('N').Tuple(row).bytes();
 }
 
 std::vector<Table> Tables() {
-  Table items{"items", "public", "items", "items",
-              {{"id", Kind::kInteger}, {"name", Kind::kText}, {"ok", Kind::kBool},
+  Table items{"items",
+              "public",
+              "items",
+              "items",
+              {{"id", Kind::kInteger},
+               {"name", Kind::kText},
+               {"ok", Kind::kBool},
                {"data", Kind::kBytes}},
               {0}};
   // Key order differs from column order: (id, region).
-  Table stock{"app.stock", "app", "stock", "stock",
+  Table stock{"app.stock",
+              "app",
+              "stock",
+              "stock",
               {{"region", Kind::kText}, {"id", Kind::kInteger}, {"qty", Kind::kInteger}},
               {1, 0}};
   return {items, stock};
@@ -115,8 +160,13 @@ TEST(PgOutput, ParsesEveryMessageTypeAndRefusesTruncatedOnes) {
   EXPECT_EQ(m.relname, "items");
   EXPECT_TRUE(m.columns[0].key);
   EXPECT_EQ(m.columns[3].type_oid, 17u);
-  const std::string update = Msg('U').Int(100, 4).Byte('K').Tuple({"1", std::nullopt, std::nullopt, std::nullopt})
-                                 .Byte('N').Tuple({"2", "x", "t", "\x01u"}).bytes();
+  const std::string update = Msg('U')
+                                 .Int(100, 4)
+                                 .Byte('K')
+                                 .Tuple({"1", std::nullopt, std::nullopt, std::nullopt})
+                                 .Byte('N')
+                                 .Tuple({"2", "x", "t", "\x01u"})
+                                 .bytes();
   ASSERT_TRUE(ParsePgMessage(update, &m, &error)) << error;
   EXPECT_TRUE(m.has_old);
   EXPECT_EQ(m.old_tuple[0].data, "1");
@@ -133,24 +183,35 @@ TEST(PgOutput, ParsesEveryMessageTypeAndRefusesTruncatedOnes) {
 }
 
 std::vector<std::string> TwoTransactions() {
-  return {ItemsRelation(), Begin(0x100), Insert(100, {"1", "pen", "t", "\\x00ff"}),
-          Insert(100, {"2", std::nullopt, "f", std::nullopt}), Commit(0x100, 0x140),
-          StockRelation(), Begin(0x200), Insert(200, {"eu", "42", "7"}),
-          Msg('D').Int(100, 4).Byte('K').Tuple({"1", std::nullopt, std::nullopt, std::nullopt}).bytes(),
+  return {ItemsRelation(),
+          Begin(0x100),
+          Insert(100, {"1", "pen", "t", "\\x00ff"}),
+          Insert(100, {"2", std::nullopt, "f", std::nullopt}),
+          Commit(0x100, 0x140),
+          StockRelation(),
+          Begin(0x200),
+          Insert(200, {"eu", "42", "7"}),
+          Msg('D')
+              .Int(100, 4)
+              .Byte('K')
+              .Tuple({"1", std::nullopt, std::nullopt, std::nullopt})
+              .bytes(),
           Commit(0x200, 0x240)};
 }
 
 TEST(PgDecode, RowsBecomeKeysAndMsgpackValues) {
   DecodeResult out;
   std::string error;
-  ASSERT_TRUE(DecodeChanges(TwoTransactions(), Tables(), "datasync_app", {"s", 0, 0}, 100, &out,
-                            &error))
+  ASSERT_TRUE(DecodeChanges(TwoTransactions(), Tables(), "datasync_app", {"s", 0, 0}, 100,
+                            &out, &error))
       << error;
   ASSERT_EQ(out.changes.size(), 4u);
   EXPECT_EQ(out.changes[0].key, "1");
   EXPECT_EQ(PackRow(out.changes[0].names, out.changes[0].items),
             // {"id": 1, "name": "pen", "ok": true, "data": bin 00ff}
-            std::string("\x84\xa2id\x01\xa4name\xa3pen\xa2ok\xc3\xa4" "data\xc4\x02\x00\xff", 27));
+            std::string("\x84\xa2id\x01\xa4name\xa3pen\xa2ok\xc3\xa4"
+                        "data\xc4\x02\x00\xff",
+                        27));
   EXPECT_EQ(out.changes[1].items[1], PackNil());
   EXPECT_EQ(out.changes[2].key, "[42,\"eu\"]");  // key order (id, region)
   EXPECT_TRUE(out.changes[3].deleted);
@@ -163,23 +224,28 @@ TEST(PgDecode, SkipsCapturedTransactionsAndOwnOrigin) {
   DecodeResult out;
   std::string error;
   // Up to the end of the first transaction: only the second is new.
-  ASSERT_TRUE(DecodeChanges(TwoTransactions(), Tables(), "o", {"s", 0x140, 0}, 100, &out, &error));
+  ASSERT_TRUE(DecodeChanges(TwoTransactions(), Tables(), "o", {"s", 0x140, 0}, 100, &out,
+                            &error));
   ASSERT_EQ(out.changes.size(), 2u);
   EXPECT_EQ(out.changes[0].key, "[42,\"eu\"]");
   // The connector's own applies carry its origin: skipped, but passed.
   std::vector<std::string> own = {ItemsRelation(), Begin(0x300), Origin("datasync_app"),
-                                  Insert(100, {"9", "x", "t", std::nullopt}), Commit(0x300, 0x340)};
-  ASSERT_TRUE(DecodeChanges(own, Tables(), "datasync_app", {"s", 0, 0}, 100, &out, &error));
+                                  Insert(100, {"9", "x", "t", std::nullopt}),
+                                  Commit(0x300, 0x340)};
+  ASSERT_TRUE(
+      DecodeChanges(own, Tables(), "datasync_app", {"s", 0, 0}, 100, &out, &error));
   EXPECT_TRUE(out.changes.empty());
   EXPECT_EQ(out.reached.end, 0x340u);
   // Another origin (say a native subscription) is an ordinary change.
-  ASSERT_TRUE(DecodeChanges(own, Tables(), "datasync_other", {"s", 0, 0}, 100, &out, &error));
+  ASSERT_TRUE(
+      DecodeChanges(own, Tables(), "datasync_other", {"s", 0, 0}, 100, &out, &error));
   EXPECT_EQ(out.changes.size(), 1u);
 }
 
 TEST(PgDecode, ABigTransactionIsCapturedInPartsExactlyOnce) {
   std::vector<std::string> big = {ItemsRelation(), Begin(0x100)};
-  for (int i = 1; i <= 10; ++i) big.push_back(Insert(100, {std::to_string(i), "n", "t", std::nullopt}));
+  for (int i = 1; i <= 10; ++i)
+    big.push_back(Insert(100, {std::to_string(i), "n", "t", std::nullopt}));
   big.push_back(Commit(0x100, 0x180));
   Position at{"s", 0x40, 0};
   std::vector<std::string> keys;
@@ -190,15 +256,21 @@ TEST(PgDecode, ABigTransactionIsCapturedInPartsExactlyOnce) {
     for (const RowChange& c : out.changes) keys.push_back(c.key);
     at = out.reached;
   }
-  EXPECT_EQ(keys, (std::vector<std::string>{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"1", "2", "3", "4", "5", "6", "7", "8", "9",
+                                            "10"}));
   EXPECT_EQ(at, (Position{"s", 0x180, 0}));
 }
 
 TEST(PgDecode, KeyChangeIsADeleteAndAWriteAndBadValuesAreFailures) {
   std::vector<std::string> m = {
       ItemsRelation(), Begin(0x100),
-      Msg('U').Int(100, 4).Byte('K').Tuple({"5", std::nullopt, std::nullopt, std::nullopt})
-          .Byte('N').Tuple({"100", "n", "t", std::nullopt}).bytes(),
+      Msg('U')
+          .Int(100, 4)
+          .Byte('K')
+          .Tuple({"5", std::nullopt, std::nullopt, std::nullopt})
+          .Byte('N')
+          .Tuple({"100", "n", "t", std::nullopt})
+          .bytes(),
       Insert(100, {"7", "n", "maybe", std::nullopt}),  // not a boolean's text form
       Commit(0x100, 0x140)};
   DecodeResult out;

@@ -10,9 +10,15 @@ namespace datasync::pg_connector {
 namespace {
 
 Table Items() {
-  return {"items", "public", "items", "items",
-          {{"id", Kind::kInteger}, {"name", Kind::kText}, {"ok", Kind::kBool},
-           {"price", Kind::kFloat}, {"data", Kind::kBytes}},
+  return {"items",
+          "public",
+          "items",
+          "items",
+          {{"id", Kind::kInteger},
+           {"name", Kind::kText},
+           {"ok", Kind::kBool},
+           {"price", Kind::kFloat},
+           {"data", Kind::kBytes}},
           {0}};
 }
 
@@ -31,18 +37,19 @@ TEST(PgValues, ScalarsBecomeTextParametersOfEachColumnType) {
   std::vector<int> cols;
   std::vector<TextValue> vals;
   std::string error;
-  ASSERT_TRUE(DecodeRow(Items(), Map(std::string("id"), 3, std::string("ok"), 1,
-                                     std::string("price"), 2.5, std::string("name"),
-                                     msgpack::type::nil_t()),
-                        &cols, &vals, &error))
+  ASSERT_TRUE(
+      DecodeRow(Items(),
+                Map(std::string("id"), 3, std::string("ok"), 1, std::string("price"), 2.5,
+                    std::string("name"), msgpack::type::nil_t()),
+                &cols, &vals, &error))
       << error;
   EXPECT_EQ(cols, (std::vector<int>{0, 2, 3, 1}));
   EXPECT_EQ(vals[0], "3");
   EXPECT_EQ(vals[1], "true");  // SQLite's 0/1 into a boolean column
   EXPECT_EQ(vals[2], "2.5");
   EXPECT_EQ(vals[3], std::nullopt);
-  ASSERT_TRUE(DecodeRow(Items(), Map(std::string("id"), true, std::string("price"), 7.0), &cols,
-                        &vals, &error));
+  ASSERT_TRUE(DecodeRow(Items(), Map(std::string("id"), true, std::string("price"), 7.0),
+                        &cols, &vals, &error));
   EXPECT_EQ(vals[0], "1");
   EXPECT_EQ(vals[1], "7");
 }
@@ -53,10 +60,11 @@ TEST(PgValues, WhatDoesNotFitNamesTheTableAndColumn) {
   std::string error;
   EXPECT_FALSE(DecodeRow(Items(), Map(std::string("id"), 1.5), &cols, &vals, &error));
   EXPECT_NE(error.find("table items column id"), std::string::npos) << error;
-  EXPECT_FALSE(DecodeRow(Items(), Map(std::string("id"), 1, std::string("colour"), 2), &cols,
-                         &vals, &error));
+  EXPECT_FALSE(DecodeRow(Items(), Map(std::string("id"), 1, std::string("colour"), 2),
+                         &cols, &vals, &error));
   EXPECT_EQ(error, "table items has no column colour");
-  EXPECT_FALSE(DecodeRow(Items(), Map(std::string("name"), std::string("x")), &cols, &vals, &error));
+  EXPECT_FALSE(DecodeRow(Items(), Map(std::string("name"), std::string("x")), &cols,
+                         &vals, &error));
   EXPECT_NE(error.find("primary key column missing"), std::string::npos) << error;
   EXPECT_FALSE(DecodeRow(Items(), "\xc1", &cols, &vals, &error));
   EXPECT_FALSE(DecodeRow(Items(), std::string("\x93\x01\x02\x03"), &cols, &vals, &error));
@@ -78,8 +86,12 @@ TEST(PgValues, TextFormsBecomeMsgpackScalars) {
 }
 
 TEST(PgValues, CompositeKeysAreJsonArraysInKeyOrder) {
-  Table stock{"stock", "public", "stock", "stock",
-              {{"region", Kind::kText}, {"id", Kind::kInteger}}, {0, 1}};
+  Table stock{"stock",
+              "public",
+              "stock",
+              "stock",
+              {{"region", Kind::kText}, {"id", Kind::kInteger}},
+              {0, 1}};
   std::string key, error;
   ASSERT_TRUE(EncodeKey(stock, {std::string("eu"), std::string("42")}, &key, &error));
   EXPECT_EQ(key, "[\"eu\",42]");

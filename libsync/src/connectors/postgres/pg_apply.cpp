@@ -116,7 +116,8 @@ Status PgBackend::ApplyPass(const ConnectorApply& batch,
     }
     const std::string key_bytes = HexBytes(r.key);
     Result<PgResult> have = conn_.Query(
-        "SELECT hlc::text, origin FROM _datasync.applied WHERE connector = $1 AND tbl = $2 "
+        "SELECT hlc::text, origin FROM _datasync.applied WHERE connector = $1 AND tbl = "
+        "$2 "
         "AND key = $3::bytea",
         {config_.name, t->name, key_bytes});
     if (!have.ok()) return have.status();
@@ -177,7 +178,8 @@ Status PgBackend::ApplyPass(const ConnectorApply& batch,
   }
   if (batch.has_vv) {
     s = conn_.Exec(
-        "INSERT INTO _datasync.state VALUES ($1, 'applied_vv', $2) ON CONFLICT (connector, "
+        "INSERT INTO _datasync.state VALUES ($1, 'applied_vv', $2) ON CONFLICT "
+        "(connector, "
         "name) DO UPDATE SET value = excluded.value",
         {config_.name, EncodeVector(batch.vv)});
     if (!s.ok()) return s;

@@ -45,7 +45,8 @@ class PgBackend : public ConnectorBackend {
   // Reads the columns a change left out (unchanged TOAST) from the table.
   Status FillUnchanged(RowChange* change);
   // The keys with a change after `after` still to be captured.
-  Status PendingKeys(const Position& after, std::set<std::pair<size_t, std::string>>* keys);
+  Status PendingKeys(const Position& after,
+                     std::set<std::pair<size_t, std::string>>* keys);
   // One pass over the batch; a record failing for good goes to *failed
   // (by index) and ends the pass with `retry`.
   Status ApplyPass(const ConnectorApply& batch,
@@ -59,8 +60,8 @@ class PgBackend : public ConnectorBackend {
   std::string slot_, publication_, origin_;  // datasync_<name>
   PgConn conn_;
   std::vector<Table> tables_;
-  std::string system_;       // pg_control_system().system_identifier
-  std::string last_flush_;   // WAL flush position at the last Poll()
+  std::string system_;      // pg_control_system().system_identifier
+  std::string last_flush_;  // WAL flush position at the last Poll()
   uint64_t next_poll_ms_ = 0;
 };
 

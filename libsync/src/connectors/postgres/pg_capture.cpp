@@ -73,9 +73,8 @@ Status PgBackend::FillUnchanged(RowChange* change) {
     }
     if (found && PQgetisnull(r.value().get(), 0, static_cast<int>(j))) {
       change->items[i] = PackNil();
-    } else if (!found ||
-               !PackText(kind, Cell(r.value(), 0, static_cast<int>(j)), &change->items[i],
-                         &error)) {
+    } else if (!found || !PackText(kind, Cell(r.value(), 0, static_cast<int>(j)),
+                                   &change->items[i], &error)) {
       change->names.erase(change->names.begin() + static_cast<long>(i));
       change->items.erase(change->items.begin() + static_cast<long>(i));
     }
@@ -84,7 +83,8 @@ Status PgBackend::FillUnchanged(RowChange* change) {
   return Status::Ok();
 }
 
-Status PgBackend::ReadChanges(const std::string& after, size_t max, ConnectorCaptured* out,
+Status PgBackend::ReadChanges(const std::string& after, size_t max,
+                              ConnectorCaptured* out,
                               std::vector<ConnectorFailure>* failures) {
   const Position from = Here(after);
   DecodeResult decoded;
@@ -110,7 +110,8 @@ Status PgBackend::Consumed(const std::string& position) {
   if (p.end == 0) return Status::Ok();
   // The slot never moves back (that is an error): only forward.
   return conn_.Exec(
-      "SELECT pg_replication_slot_advance(slot_name, $2::pg_lsn) FROM pg_replication_slots "
+      "SELECT pg_replication_slot_advance(slot_name, $2::pg_lsn) FROM "
+      "pg_replication_slots "
       "WHERE slot_name = $1 AND confirmed_flush_lsn < $2::pg_lsn",
       {slot_, FormatLsn(p.end)});
 }

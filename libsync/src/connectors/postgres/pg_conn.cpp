@@ -21,7 +21,8 @@ Status PgConn::Open(const std::string& conninfo, const std::string& context) {
   conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (conn_ == nullptr) return Status::IoError(context_ + ": out of memory");
   if (PQstatus(conn_) != CONNECTION_OK) {
-    Status s = Status::IoError(context_ + ": cannot connect: " + Trim(PQerrorMessage(conn_)));
+    Status s =
+        Status::IoError(context_ + ": cannot connect: " + Trim(PQerrorMessage(conn_)));
     Close();
     return s;
   }
@@ -41,8 +42,9 @@ Result<PgResult> PgConn::Query(const std::string& sql, const std::vector<Param>&
   // Without parameters, PQexec: it also runs several statements at once.
   PgResult r(params.empty() && !binary
                  ? PQexec(conn_, sql.c_str())
-                 : PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                                values.data(), nullptr, nullptr, binary ? 1 : 0));
+                 : PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()),
+                                nullptr, values.data(), nullptr, nullptr,
+                                binary ? 1 : 0));
   const ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
   const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
@@ -76,7 +78,8 @@ std::string DescribeConninfo(const std::string& conninfo) {
   std::string out;
   for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
     const std::string k = o->keyword;
-    if (o->val != nullptr && (k == "host" || k == "hostaddr" || k == "port" || k == "dbname")) {
+    if (o->val != nullptr &&
+        (k == "host" || k == "hostaddr" || k == "port" || k == "dbname")) {
       out += (out.empty() ? "" : " ") + k + "=" + o->val;
     }
   }

@@ -76,7 +76,8 @@ bool RowOf(const std::vector<Table>& tables, const Relation& rel, const PgMessag
       change.items.back() = PackNil();
     } else if (v.kind == TupleValue::kUnchangedToast) {
       change.unchanged.push_back(change.names.size() - 1);
-    } else if (v.kind != TupleValue::kText || !PackText(kind, v.data, &change.items.back(), error)) {
+    } else if (v.kind != TupleValue::kText ||
+               !PackText(kind, v.data, &change.items.back(), error)) {
       *error = "table " + t.name + " column " + c.name + ": cannot read " +
                (v.kind == TupleValue::kText ? *error : std::string("a binary value"));
       return false;
@@ -115,9 +116,10 @@ Position ParsePosition(const std::string& text) {
   return p;
 }
 
-bool DecodeChanges(const std::vector<std::string>& messages, const std::vector<Table>& tables,
-                   const std::string& own_origin, const Position& after, size_t max,
-                   DecodeResult* out, std::string* error) {
+bool DecodeChanges(const std::vector<std::string>& messages,
+                   const std::vector<Table>& tables, const std::string& own_origin,
+                   const Position& after, size_t max, DecodeResult* out,
+                   std::string* error) {
   *out = DecodeResult();
   out->reached = after;
   std::map<uint32_t, Relation> relations;

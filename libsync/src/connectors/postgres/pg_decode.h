@@ -42,15 +42,16 @@ struct RowChange {
 struct DecodeResult {
   std::vector<RowChange> changes;
   std::vector<ConnectorFailure> failures;
-  Position reached;  // where capture stands after `changes`
-  bool full = false; // stopped at `max`: more may follow
+  Position reached;   // where capture stands after `changes`
+  bool full = false;  // stopped at `max`: more may follow
 };
 
 // Decodes `messages` (one pgoutput message each) after position `after`
 // (same system), up to `max` changes. A message that does not parse is a
 // failure of the whole read (false, *error).
-bool DecodeChanges(const std::vector<std::string>& messages, const std::vector<Table>& tables,
-                   const std::string& own_origin, const Position& after, size_t max,
-                   DecodeResult* out, std::string* error);
+bool DecodeChanges(const std::vector<std::string>& messages,
+                   const std::vector<Table>& tables, const std::string& own_origin,
+                   const Position& after, size_t max, DecodeResult* out,
+                   std::string* error);
 
 }  // namespace datasync::pg_connector

@@ -53,13 +53,15 @@ Status PgBackend::Connect() {
 
 Status PgBackend::CheckServer() {
   Result<PgResult> r = conn_.Query(
-      "SELECT current_setting('wal_level'), system_identifier::text FROM pg_control_system()");
+      "SELECT current_setting('wal_level'), system_identifier::text FROM "
+      "pg_control_system()");
   if (!r.ok()) return r.status();
   const std::string wal_level = Cell(r.value(), 0, 0);
   if (config_.captures() && wal_level != "logical") {
-    return Status::Invalid(context_ + ": wal_level is " + wal_level +
-                           "; capture needs wal_level = logical (set it in postgresql.conf "
-                           "and restart the server)");
+    return Status::Invalid(
+        context_ + ": wal_level is " + wal_level +
+        "; capture needs wal_level = logical (set it in postgresql.conf "
+        "and restart the server)");
   }
   system_ = Cell(r.value(), 0, 1);
   return Status::Ok();
@@ -82,17 +84,21 @@ Status PgBackend::ReadTable(const ConnectorMapping& m, Table* t) {
   t->relname = Cell(rel.value(), 0, 2);
   const std::string identity = Cell(rel.value(), 0, 3);
   if (identity != "d" && identity != "f") {
-    return Status::Invalid(context_ + ": table " + m.table +
-                           ": REPLICA IDENTITY must be DEFAULT (the primary key) or FULL");
+    return Status::Invalid(
+        context_ + ": table " + m.table +
+        ": REPLICA IDENTITY must be DEFAULT (the primary key) or FULL");
   }
   Result<PgResult> cols = conn_.Query(
-      "SELECT a.attname, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END::text, "
+      "SELECT a.attname, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid "
+      "END::text, "
       "t.typtype::text, format_type(a.atttypid, a.atttypmod), "
       "coalesce((SELECT k.n FROM pg_index i, unnest(i.indkey::int2[]) WITH ORDINALITY "
-      "k(attnum, n) WHERE i.indrelid = a.attrelid AND i.indisprimary AND k.attnum = a.attnum), "
+      "k(attnum, n) WHERE i.indrelid = a.attrelid AND i.indisprimary AND k.attnum = "
+      "a.attnum), "
       "0)::text "
       "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
-      "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+      "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY "
+      "a.attnum",
       {oid});
   if (!cols.ok()) return cols.status();
   std::vector<std::pair<long, int>> pk;  // (position in key, column index)
@@ -135,15 +141,17 @@ Status PgBackend::ReadTables() {
 Status PgBackend::Install() {
   Status s = conn_.Exec(
       "CREATE SCHEMA IF NOT EXISTS _datasync; "
-      "CREATE TABLE IF NOT EXISTS _datasync.applied (connector text, tbl text, key bytea, "
+      "CREATE TABLE IF NOT EXISTS _datasync.applied (connector text, tbl text, key "
+      "bytea, "
       "hlc bigint NOT NULL, origin text NOT NULL, PRIMARY KEY (connector, tbl, key)); "
       "CREATE TABLE IF NOT EXISTS _datasync.state (connector text, name text, "
       "value text NOT NULL, PRIMARY KEY (connector, name))");
   if (!s.ok() || !config_.captures()) {
     if (s.ok() && config_.applies()) {
-      s = conn_.Exec("SELECT pg_replication_origin_create($1) WHERE "
-                     "pg_replication_origin_oid($1) IS NULL",
-                     {origin_});
+      s = conn_.Exec(
+          "SELECT pg_replication_origin_create($1) WHERE "
+          "pg_replication_origin_oid($1) IS NULL",
+          {origin_});
     }
     return s;
   }
@@ -161,14 +169,16 @@ Status PgBackend::Install() {
     s = conn_.Exec("ALTER PUBLICATION " + QuoteId(publication_) + " SET TABLE " + list);
   }
   if (s.ok()) {
-    s = conn_.Exec("SELECT pg_create_logical_replication_slot($1, 'pgoutput') WHERE NOT EXISTS "
-                   "(SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)",
-                   {slot_});
+    s = conn_.Exec(
+        "SELECT pg_create_logical_replication_slot($1, 'pgoutput') WHERE NOT EXISTS "
+        "(SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)",
+        {slot_});
   }
   if (s.ok()) {
-    s = conn_.Exec("SELECT pg_replication_origin_create($1) WHERE "
-                   "pg_replication_origin_oid($1) IS NULL",
-                   {origin_});
+    s = conn_.Exec(
+        "SELECT pg_replication_origin_create($1) WHERE "
+        "pg_replication_origin_oid($1) IS NULL",
+        {origin_});
   }
   return s;
 }
@@ -215,26 +225,33 @@ Result<bool> PgBackend::Poll() {
 Status PgBackend::Uninstall() {
   // On the open connection, the origin is this session's own: released
   // here, it can be dropped at once (another session's would be busy).
-  Status s = conn_.open() ? conn_.Exec("SELECT pg_replication_origin_session_reset() WHERE "
-                                       "pg_replication_origin_session_is_setup()")
+  Status s = conn_.open() ? conn_.Exec(
+                                "SELECT pg_replication_origin_session_reset() WHERE "
+                                "pg_replication_origin_session_is_setup()")
                           : Connect();
   if (s.ok()) {
-    s = conn_.Exec("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                   "WHERE slot_name = $1",
-                   {slot_});
+    s = conn_.Exec(
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+        "WHERE slot_name = $1",
+        {slot_});
   }
   if (s.ok()) s = conn_.Exec("DROP PUBLICATION IF EXISTS " + QuoteId(publication_));
   if (s.ok()) {
-    s = conn_.Exec("SELECT pg_replication_origin_drop($1) WHERE "
-                   "pg_replication_origin_oid($1) IS NOT NULL",
-                   {origin_});
+    s = conn_.Exec(
+        "SELECT pg_replication_origin_drop($1) WHERE "
+        "pg_replication_origin_oid($1) IS NOT NULL",
+        {origin_});
   }
   // The bookkeeping of this connector; the schema goes with the last one.
   if (s.ok()) {
     s = conn_.Exec(
         "DO $$ BEGIN IF to_regclass('_datasync.applied') IS NOT NULL THEN "
-        "DELETE FROM _datasync.applied WHERE connector = " + QuoteText(config_.name) + "; "
-        "DELETE FROM _datasync.state WHERE connector = " + QuoteText(config_.name) + "; "
+        "DELETE FROM _datasync.applied WHERE connector = " +
+        QuoteText(config_.name) +
+        "; "
+        "DELETE FROM _datasync.state WHERE connector = " +
+        QuoteText(config_.name) +
+        "; "
         "IF NOT EXISTS (SELECT 1 FROM _datasync.applied) AND "
         "NOT EXISTS (SELECT 1 FROM _datasync.state) THEN DROP SCHEMA _datasync CASCADE; "
         "END IF; END IF; END $$");

@@ -76,8 +76,9 @@ bool ToParam(Kind kind, const msgpack::object& o, TextValue* out, std::string* e
       return true;
     case msgpack::type::BOOLEAN:
       if (kind == Kind::kBytes) break;
-      *out = kind == Kind::kInteger || kind == Kind::kFloat ? (o.via.boolean ? "1" : "0")
-                                                            : (o.via.boolean ? "true" : "false");
+      *out = kind == Kind::kInteger || kind == Kind::kFloat
+                 ? (o.via.boolean ? "1" : "0")
+                 : (o.via.boolean ? "true" : "false");
       return true;
     case msgpack::type::POSITIVE_INTEGER:
     case msgpack::type::NEGATIVE_INTEGER: {

@@ -33,8 +33,8 @@ struct Table {
   std::string name;             // as configured: "items" or "app.items"
   std::string schema, relname;  // "public", "items"
   std::string collection;
-  std::vector<Column> columns;  // in table order
-  std::vector<int> pk;          // column indexes, in primary-key order
+  std::vector<Column> columns;    // in table order
+  std::vector<int> pk;            // column indexes, in primary-key order
   std::string Qualified() const;  // "schema"."name", quoted
 };
 
@@ -54,8 +54,8 @@ std::string PackNil();
 bool EncodeKey(const Table& table, const std::vector<TextValue>& key, std::string* out,
                std::string* error);
 // The primary-key values of `key`, as text parameters for the key columns.
-bool DecodeKey(const Table& table, const std::string& key, std::vector<std::string>* values,
-               std::string* error);
+bool DecodeKey(const Table& table, const std::string& key,
+               std::vector<std::string>* values, std::string* error);
 
 // The columns (indexes into table.columns) and text parameters of a msgpack
 // map, converted to each column's kind. False, with *error naming the table

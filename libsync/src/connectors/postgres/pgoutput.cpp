@@ -179,8 +179,9 @@ bool ParsePgMessage(const std::string& bytes, PgMessage* out, std::string* error
     case 'M':
       return true;  // not needed: the caller only looks at the type
     default:
-      *error = std::string("unknown message type ") +
-               (type >= 0x20 && type < 0x7f ? std::string(1, type) : std::to_string(type));
+      *error =
+          std::string("unknown message type ") +
+          (type >= 0x20 && type < 0x7f ? std::string(1, type) : std::to_string(type));
       return false;
   }
   if (!r.ok() || !r.done()) {

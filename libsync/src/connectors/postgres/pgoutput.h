@@ -42,14 +42,14 @@ struct PgMessage {
     kMessage = 'M',
   };
   Type type = kBegin;
-  uint64_t commit_lsn = 0;  // Begin: the commit record's LSN; Commit: the same
-  uint64_t end_lsn = 0;     // Commit: the end of the commit record
-  uint32_t xid = 0;         // Begin
-  std::string origin;       // Origin: the replication origin's name
-  uint32_t relid = 0;       // Relation, Insert, Update, Delete
-  std::string nspname, relname;                // Relation
-  std::vector<RelationColumn> columns;         // Relation
-  bool has_old = false;                        // Update: old key or row sent
+  uint64_t commit_lsn = 0;       // Begin: the commit record's LSN; Commit: the same
+  uint64_t end_lsn = 0;          // Commit: the end of the commit record
+  uint32_t xid = 0;              // Begin
+  std::string origin;            // Origin: the replication origin's name
+  uint32_t relid = 0;            // Relation, Insert, Update, Delete
+  std::string nspname, relname;  // Relation
+  std::vector<RelationColumn> columns;           // Relation
+  bool has_old = false;                          // Update: old key or row sent
   std::vector<TupleValue> old_tuple, new_tuple;  // Delete: old_tuple only
 };
 
