@@ -253,6 +253,32 @@ TEST_F(PostgresConnectorIt, RowsReachAnSqliteApplicationAndBackWithCompositeKeys
   EXPECT_EQ(OwnWrites("b"), 15u);
 }
 
+TEST_F(PostgresConnectorIt, OneRowChangedOnBothSidesAtOnceEndsTheSameEverywhere) {
+  ASSERT_TRUE(StartNodes());
+  ASSERT_TRUE(server_->Psql(db_, PgInserts(1, 1)));
+  ASSERT_TRUE(WaitSame(1));
+  std::string sql_pg, sql_lite;
+  for (int i = 0; i < 300; ++i) {
+    const std::string n = std::to_string(i);
+    sql_pg += "UPDATE items SET name = 'pg-" + n + "', qty = " + n + " WHERE id = 1;\n";
+    sql_lite +=
+        "UPDATE items SET name = 'lite-" + n + "', qty = " + n + " WHERE id = 1;\n";
+  }
+  std::string error;
+  auto pg_app = server_->StartPsql(db_, sql_pg, &error);
+  auto lite_app = StartSqliteApp(app_.path(), sql_lite, &error);
+  ASSERT_TRUE(pg_app && lite_app) << error;
+  ASSERT_TRUE(pg_app->Wait(60s).value_or(ExitStatus{}).ok()) << pg_app->ReadStderr();
+  ASSERT_TRUE(lite_app->Wait(60s).value_or(ExitStatus{}).ok()) << lite_app->ReadStderr();
+  ASSERT_TRUE(WaitSame(1));
+  ASSERT_TRUE(cluster_->WaitConverged(kPair, 10s));
+  const std::string name = pg_->Query("SELECT name FROM items WHERE id = 1").value_or("");
+  EXPECT_TRUE(name.rfind("pg-", 0) == 0 || name.rfind("lite-", 0) == 0) << name;
+  // Every application write is one node write; nothing applied came back.
+  EXPECT_EQ(OwnWrites("a"), 301u);
+  EXPECT_EQ(OwnWrites("b"), 300u);
+}
+
 TEST_F(PostgresConnectorIt, NoLoopsTenThousandWritesAreTenThousandNodeWrites) {
   ASSERT_TRUE(StartNodes());
   ASSERT_TRUE(server_->Psql(db_, PgInserts(1, 10000)));
