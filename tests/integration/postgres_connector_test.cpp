@@ -468,5 +468,28 @@ TEST_F(PostgresConnectorIt, BadTablesAndValuesAreReportedByNameWhileTheRestSyncs
   ASSERT_TRUE(WaitUntil([&] { return app_.Count().value_or(0) == 4; }, 10s));
 }
 
+TEST_F(PostgresConnectorIt, ServerWithoutLogicalWalLevelIsReportedByTheSettingsName) {
+  PostgresServer replica_level;
+  ASSERT_TRUE(replica_level.Init());
+  ASSERT_TRUE(replica_level.Start({"wal_level=replica"}));
+  ASSERT_TRUE(cluster_->AddAndStartNode(
+      {.id = "a",
+       .use_coordinator = false,
+       .extra_yaml = "connectors:\n  - name: app\n    type: postgres\n    target: \"" +
+                     replica_level.Conninfo() +
+                     "\"\n    map: [ { table: t, collection: t } ]\n"}));
+  std::string last;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        auto status = cluster_->Status("a");
+        last = status ? (*status)["info"]["connector.app.last_error"].str() : "";
+        return last.find("wal_level is replica; capture needs wal_level = logical") !=
+               std::string::npos;
+      },
+      10s))
+      << last;
+  EXPECT_TRUE(CtlPut(*cluster_, "a", "still", "serving"));
+}
+
 }  // namespace
 }  // namespace datasync::testutil

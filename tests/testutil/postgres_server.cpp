@@ -96,7 +96,8 @@ std::vector<std::string> PostgresServer::AsUser(const std::string& binary) const
   return RunToEnd(o, std::chrono::seconds(120), "initdb");
 }
 
-::testing::AssertionResult PostgresServer::Start() {
+::testing::AssertionResult PostgresServer::Start(
+    const std::vector<std::string>& settings) {
   if (port_ == 0) port_ = PickFreePort();
   std::string last;
   // After a kill, the old server's processes take a moment to see their
@@ -122,6 +123,10 @@ std::vector<std::string> PostgresServer::AsUser(const std::string& binary) const
                                         "-c", "shared_buffers=32MB",
                                         "-c", "max_connections=50"}) {
             o.args.push_back(a);
+          }
+          for (const std::string& setting : settings) {
+            o.args.push_back("-c");
+            o.args.push_back(setting);
           }
           o.stderr_path = dir_.Sub("postgres.log");
           o.cwd = "/";

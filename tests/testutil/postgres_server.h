@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "testutil/process.h"
 #include "testutil/temp_dir.h"
@@ -29,8 +30,10 @@ class PostgresServer {
   PostgresServer(const PostgresServer&) = delete;
   PostgresServer& operator=(const PostgresServer&) = delete;
 
-  ::testing::AssertionResult Init();   // initdb, once
-  ::testing::AssertionResult Start();  // postgres, until it accepts connections
+  ::testing::AssertionResult Init();  // initdb, once
+  // postgres, until it accepts connections; `settings` ("name=value") after
+  // the tests' own, so they override them.
+  ::testing::AssertionResult Start(const std::vector<std::string>& settings = {});
   // Fast shutdown (SIGINT), waited for; Kill: SIGKILL of the postmaster.
   ::testing::AssertionResult Stop();
   ::testing::AssertionResult Kill();
