@@ -64,8 +64,8 @@ TEST(ConfigTest, CheckConfigNamesFileLineAndKeyOfAnError) {
        "5: endpoints.api:"},
       {"bad_store", node + endpoints + "store:\n  type: floppy\n", "9: store.type:"},
       {"connector_type_not_built",
-       node + endpoints + "connectors:\n  - name: pg\n    type: postgres\n",
-       "10: connectors[0].type: connector type \"postgres\" is not implemented"},
+       node + endpoints + "connectors:\n  - name: rd\n    type: redis\n",
+       "10: connectors[0].type: connector type \"redis\" is not implemented"},
   };
   for (const BadConfig& c : cases) {
     std::string path = cluster.dir() + "/" + c.name + ".yaml";

@@ -92,11 +92,12 @@ const BadConnector kBad[] = {
     {"MissingType", With("connectors:\n  - { name: x, target: t }\n"),
      "n.yaml:9: connectors[0].type: required key missing"},
     {"PlannedType",
-     With("connectors:\n  - name: x\n    type: postgres\n    target: t\n"),
-     "n.yaml:10: connectors[0].type: connector type \"postgres\" is not implemented in "
-     "this build (implemented: sqlite, files, webhook)"},
+     With("connectors:\n  - name: x\n    type: redis\n    target: t\n"),
+     "n.yaml:10: connectors[0].type: connector type \"redis\" is not implemented in "
+     "this build (implemented: sqlite, files, webhook, postgres)"},
     {"UnknownType", With("connectors:\n  - name: x\n    type: mysql\n"),
-     "n.yaml:10: connectors[0].type: expected one of sqlite, files, webhook, got \"mysql\""},
+     "n.yaml:10: connectors[0].type: expected one of sqlite, files, webhook, postgres, got "
+     "\"mysql\""},
     {"FilesTwoCollections",
      With("connectors:\n  - name: x\n    type: files\n    target: d\n    map:\n"
           "      - { collection: a }\n      - { collection: b }\n"),

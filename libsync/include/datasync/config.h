@@ -52,8 +52,8 @@ struct StoreConfig {
 };
 
 // connectors: one external system tied to this node (ARCHITECTURE §8).
-enum class ConnectorType { kSqlite, kFiles, kWebhook };
-// "sqlite", "files", "webhook": the names used in config files.
+enum class ConnectorType { kSqlite, kFiles, kWebhook, kPostgres };
+// "sqlite", "files", "webhook", "postgres": the names used in config files.
 const char* ConnectorTypeName(ConnectorType type);
 
 enum class ConnectorDirection { kBoth, kCaptureOnly, kApplyOnly };
@@ -76,7 +76,8 @@ struct ConnectorConfig {
   std::string name;    // [A-Za-z0-9_-]{1,64}, unique within the node
   ConnectorType type = ConnectorType::kSqlite;
   std::string target;  // sqlite: the application's database file; files: the
-                       // folder; webhook: the http:// URL changes are POSTed to
+                       // folder; webhook: the http:// URL changes are POSTed to;
+                       // postgres: a libpq connection string
   ConnectorDirection direction = ConnectorDirection::kBoth;
   std::vector<ConnectorMapping> map;  // at least one; tables and collections unique
   // files: bigger files are reported and skipped, never truncated. Defaults

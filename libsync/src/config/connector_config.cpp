@@ -17,6 +17,8 @@ const char* ConnectorTypeName(ConnectorType type) {
       return "files";
     case ConnectorType::kWebhook:
       return "webhook";
+    case ConnectorType::kPostgres:
+      return "postgres";
   }
   return "?";
 }
@@ -38,13 +40,14 @@ namespace {
 
 // Types of ARCHITECTURE §8 that this build does not implement yet: named
 // as such, so that a user does not hunt for a typo.
-constexpr std::string_view kPlannedTypes[] = {"postgres", "redis"};
+constexpr std::string_view kPlannedTypes[] = {"redis"};
 
 bool ReadType(YamlMap& entry, ConnectorType* type) {
   std::string name;
   entry.GetString("type", Need::kRequired, &name);
   if (!entry.ok()) return false;
-  for (ConnectorType t : {ConnectorType::kSqlite, ConnectorType::kFiles, ConnectorType::kWebhook}) {
+  for (ConnectorType t : {ConnectorType::kSqlite, ConnectorType::kFiles, ConnectorType::kWebhook,
+                          ConnectorType::kPostgres}) {
     if (name == ConnectorTypeName(t)) {
       *type = t;
       return true;
@@ -54,18 +57,19 @@ bool ReadType(YamlMap& entry, ConnectorType* type) {
     if (name == planned) {
       entry.Fail("type", "connector type " + Quote(name) +
                              " is not implemented in this build (implemented: sqlite, "
-                             "files, webhook)");
+                             "files, webhook, postgres)");
       return false;
     }
   }
-  entry.Fail("type", "expected one of sqlite, files, webhook, got " + Quote(name));
+  entry.Fail("type", "expected one of sqlite, files, webhook, postgres, got " + Quote(name));
   return false;
 }
 
 void ReadMap(YamlMap& entry, ConnectorConfig* connector) {
   // A folder is one tree of files: one collection. A webhook takes any
   // number of collections and has no tables.
-  const bool tables_mapped = connector->type == ConnectorType::kSqlite;
+  const bool tables_mapped =
+      connector->type == ConnectorType::kSqlite || connector->type == ConnectorType::kPostgres;
   std::vector<YamlMap> maps = entry.GetMapList("map", Need::kRequired);
   if (entry.ok() && maps.empty()) {
     entry.Fail("map", tables_mapped ? "expected at least one { table, collection } entry"

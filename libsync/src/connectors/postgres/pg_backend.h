@@ -1,0 +1,68 @@
+// PgBackend: the ConnectorBackend of a PostgreSQL database (ARCHITECTURE
+// §8). pg_setup.cpp: connection, tables, what the connector installs;
+// pg_capture.cpp: logical decoding of the replication slot; pg_apply.cpp:
+// apply transactions under the connector's replication origin.
+// Private to libsync/src/connectors/postgres; one thread.
+#pragma once
+
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "connectors/connector_backend.h"
+#include "connectors/postgres/pg_conn.h"
+#include "connectors/postgres/pg_decode.h"
+#include "connectors/postgres/pg_values.h"
+
+namespace datasync::pg_connector {
+
+class PgBackend : public ConnectorBackend {
+ public:
+  explicit PgBackend(const ConnectorConfig& config);
+  ~PgBackend() override { Close(); }
+
+  Status Open() override;
+  void Close() override;
+  Result<bool> Poll() override;
+  Status ReadChanges(const std::string& after, size_t max, ConnectorCaptured* out,
+                     std::vector<ConnectorFailure>* failures) override;
+  Status Consumed(const std::string& position) override;
+  Result<uint64_t> Backlog(const std::string& after) override;
+  Status Apply(const ConnectorApply& batch, const std::string& captured_after,
+               ApplyResult* result) override;
+  Result<VersionVector> AppliedVector() override;
+  Status Uninstall() override;
+
+ private:
+  Status Connect();
+  Status CheckServer();
+  Status ReadTables();
+  Status ReadTable(const ConnectorMapping& m, Table* t);
+  Status Install();
+  // The slot's changes after `after` (this server's position), up to `max`.
+  Status Decode(const Position& after, size_t max, DecodeResult* out);
+  // Reads the columns a change left out (unchanged TOAST) from the table.
+  Status FillUnchanged(RowChange* change);
+  // The keys with a change after `after` still to be captured.
+  Status PendingKeys(const Position& after,
+                     std::set<std::pair<size_t, std::string>>* keys);
+  // One pass over the batch; a record failing for good goes to *failed
+  // (by index) and ends the pass with `retry`.
+  Status ApplyPass(const ConnectorApply& batch,
+                   const std::set<std::pair<size_t, std::string>>& pending,
+                   std::vector<std::string>* failed, ApplyResult* result, bool* retry);
+  Position Here(const std::string& text) const;
+  const Table* TableOf(const std::string& collection) const;
+
+  ConnectorConfig config_;
+  std::string context_;  // "postgres host=... dbname=...": prefixes errors
+  std::string slot_, publication_, origin_;  // datasync_<name>
+  PgConn conn_;
+  std::vector<Table> tables_;
+  std::string system_;      // pg_control_system().system_identifier
+  std::string last_flush_;  // WAL flush position at the last Poll()
+  uint64_t next_poll_ms_ = 0;
+};
+
+}  // namespace datasync::pg_connector
