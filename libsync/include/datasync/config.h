@@ -52,8 +52,8 @@ struct StoreConfig {
 };
 
 // connectors: one external system tied to this node (ARCHITECTURE §8).
-enum class ConnectorType { kSqlite, kFiles, kWebhook };
-// "sqlite", "files", "webhook": the names used in config files.
+enum class ConnectorType { kSqlite, kFiles, kWebhook, kRedis };
+// "sqlite", "files", "webhook", "redis": the names used in config files.
 const char* ConnectorTypeName(ConnectorType type);
 
 enum class ConnectorDirection { kBoth, kCaptureOnly, kApplyOnly };
@@ -63,9 +63,13 @@ const char* ConnectorDirectionName(ConnectorDirection direction);
 // One `map` entry: an external table (or folder, prefix...) and the
 // collection it is tied to. files and webhook entries name only a
 // collection (table empty): the folder or URL is the connector's target.
+// redis: how a key under a mapped prefix holds a record's value.
+enum class RedisType { kString, kHash };
+
 struct ConnectorMapping {
-  std::string table;
+  std::string table;  // redis: the key prefix
   std::string collection;
+  RedisType redis_type = RedisType::kString;  // redis: `type: string | hash`
   bool operator==(const ConnectorMapping&) const = default;
 };
 

@@ -68,5 +68,6 @@ class ConnectorBackend {
 std::unique_ptr<ConnectorBackend> MakeSqliteBackend(const ConnectorConfig& config);
 std::unique_ptr<ConnectorBackend> MakeFilesBackend(const ConnectorConfig& config);
 std::unique_ptr<ConnectorBackend> MakeWebhookBackend(const ConnectorConfig& config);
+std::unique_ptr<ConnectorBackend> MakeRedisBackend(const ConnectorConfig& config);
 
 }  // namespace datasync

@@ -39,6 +39,9 @@ Result<std::unique_ptr<ConnectorThread>> ConnectorThread::Start(
     case ConnectorType::kWebhook:
       backend = MakeWebhookBackend(config);
       break;
+    case ConnectorType::kRedis:
+      backend = MakeRedisBackend(config);
+      break;
   }
   if (!backend) {
     return Status::Invalid(std::string("connector type ") + ConnectorTypeName(config.type) +

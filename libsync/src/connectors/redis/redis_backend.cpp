@@ -1,0 +1,411 @@
+// The redis connector: open, notifications, reconciliation and capture
+// (redis_backend.h has the design; redis_apply.cpp the apply half).
+#include "connectors/redis/redis_backend.h"
+
+#include <random>
+
+#include "connectors/files/files_state.h"
+
+namespace datasync::redis_connector {
+namespace {
+
+// Keyspace events capture needs: K keyspace channel; $ strings, h hashes,
+// g generic (DEL, RENAME, EXPIRE...), x expired, e evicted. 'A' stands for
+// all of them but K.
+constexpr std::string_view kEvents = "K$hgxe";
+// Bytes of values in one captured batch, beyond its first change.
+constexpr size_t kBatchBytes = 4 << 20;
+// Notifications handled per Poll, so a flood cannot hold the loop.
+constexpr size_t kEventsPerPoll = 20000;
+constexpr size_t kScanCount = 1000;
+
+uint64_t BatchOf(const std::string& position, const std::string& instance) {
+  const size_t colon = position.rfind(':');
+  if (colon == std::string::npos || position.substr(0, colon) != instance) return 0;
+  return std::strtoull(position.c_str() + colon + 1, nullptr, 10);
+}
+
+std::string NewInstance() {
+  std::random_device rd;
+  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(gen()));
+  return text;
+}
+
+}  // namespace
+
+RedisBackend::RedisBackend(const ConnectorConfig& config) : config_(config) {
+  if (!ParseRedisTarget(config_.target, &target_, &target_error_)) {
+    target_error_ = "target: " + target_error_;
+  }
+  channel_prefix_ = "__keyspace@" + std::to_string(target_.db) + "__:";
+}
+
+Status RedisBackend::Connect() {
+  if (!target_error_.empty()) return Status::Invalid(target_error_);
+  if (cmd_.open()) return Status::Ok();
+  return cmd_.Connect(target_, "commands");
+}
+
+Status RedisBackend::Open() {
+  Close();
+  Status s = Connect();
+  if (s.ok() && config_.captures()) s = EnableNotifications();
+  if (s.ok() && config_.captures()) s = Subscribe();
+  if (!s.ok()) {
+    Close();
+    return s;
+  }
+  // A Redis that lost its data lost this too: a new instance.
+  Reply r;
+  s = cmd_.RunOne({"SET", Own("instance"), NewInstance(), "NX"}, "SET instance", &r);
+  if (s.ok()) s = cmd_.RunOne({"GET", Own("instance")}, "GET instance", &r);
+  if (s.ok()) instance_ = Text(r.get());
+  // Subscribed first: what changes after the scan passes a key is notified.
+  if (s.ok() && config_.captures()) s = Reconcile();
+  if (!s.ok()) Close();
+  return s;
+}
+
+void RedisBackend::Close() {
+  cmd_.Close();
+  sub_.Close();
+  loaded_ = false;
+  in_flight_batch_ = 0;
+  in_flight_.clear();
+  dirty_.clear();
+}
+
+Status RedisBackend::EnableNotifications() {
+  Reply r;
+  Status s = cmd_.RunOne({"CONFIG", "GET", "notify-keyspace-events"},
+                         "CONFIG GET notify-keyspace-events", &r);
+  if (!s.ok()) return s;
+  std::string have;
+  if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) have = Text(r->element[1]);
+  std::string missing;
+  for (char c : kEvents) {
+    const bool covered = have.find(c) != std::string::npos ||
+                         (c != 'K' && have.find('A') != std::string::npos);
+    if (!covered) missing += c;
+  }
+  if (missing.empty()) return Status::Ok();
+  // What it was before us, for Uninstall; NX: not our own value after a
+  // Redis restart reset it.
+  s = cmd_.RunOne({"SET", Own("config"), have, "NX"}, "SET config", &r);
+  if (!s.ok()) return s;
+  return cmd_.RunOne({"CONFIG", "SET", "notify-keyspace-events", have + missing},
+                     "CONFIG SET notify-keyspace-events", &r);
+}
+
+Status RedisBackend::Subscribe() {
+  Status s = sub_.Connect(target_, "notifications");
+  if (!s.ok()) return s;
+  std::vector<Command> commands;
+  for (const ConnectorMapping& m : config_.map) {
+    commands.push_back({"PSUBSCRIBE", EscapeGlob(channel_prefix_ + m.table) + "*"});
+  }
+  // Blocking reads of the confirmations: once they are in, every later
+  // change is notified.
+  std::vector<Reply> replies;
+  s = sub_.Run(commands, &replies);
+  if (!s.ok()) return s;
+  for (const Reply& r : replies) {
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 || Text(r->element[0]) != "psubscribe") {
+      return Status::IoError("redis " + config_.target + ": PSUBSCRIBE refused: " +
+                             Text(r.get()));
+    }
+  }
+  return Status::Ok();
+}
+
+Status RedisBackend::Reconcile() {
+  for (const ConnectorMapping& m : config_.map) {
+    std::string cursor = "0";
+    do {
+      Reply r;
+      Status s = cmd_.RunOne({"SCAN", cursor, "MATCH", EscapeGlob(m.table) + "*", "COUNT",
+                              std::to_string(kScanCount)},
+                             "SCAN " + m.table + "*", &r);
+      if (!s.ok()) return s;
+      if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+          r->element[1]->type != REDIS_REPLY_ARRAY) {
+        return Status::IoError("redis " + config_.target + ": unexpected SCAN reply");
+      }
+      cursor = Text(r->element[0]);
+      const redisReply* keys = r->element[1];
+      for (size_t i = 0; i < keys->elements; ++i) {
+        std::string key = Text(keys->element[i]);
+        if (MappingOfKey(config_, key) == &m) dirty_.insert(std::move(key));
+      }
+    } while (cursor != "0");
+  }
+  // Known keys too: those deleted while away are found by reading them.
+  // (Load adds them, it reads `seen`.)
+  return Status::Ok();
+}
+
+Status RedisBackend::ProcessEvents() {
+  if (!sub_.open()) return config_.captures() ? Status::IoError("redis: not subscribed")
+                                              : Status::Ok();
+  std::vector<Reply> replies;
+  Status s = sub_.ReadAvailable(&replies, kEventsPerPoll);
+  if (!s.ok()) return s;
+  for (const Reply& r : replies) {
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 4) continue;
+    const std::string channel = Text(r->element[2]);
+    if (channel.rfind(channel_prefix_, 0) != 0) continue;
+    std::string key = channel.substr(channel_prefix_.size());
+    if (MappingOfKey(config_, key) != nullptr) dirty_.insert(std::move(key));
+  }
+  return Status::Ok();
+}
+
+Result<bool> RedisBackend::Poll() {
+  Status s = ProcessEvents();
+  if (!s.ok()) return s;
+  return !dirty_.empty();
+}
+
+std::string RedisBackend::SeenOf(const std::string& key) const {
+  auto it = seen_.find(key);
+  return it == seen_.end() ? std::string() : it->second;
+}
+
+Status RedisBackend::CommitInFlight() {
+  Command seen_set = {"HSET", Own("seen")};
+  Command seen_del = {"HDEL", Own("seen")};
+  for (const auto& [key, hash] : in_flight_) {
+    if (hash.empty()) {
+      seen_del.push_back(key);
+    } else {
+      seen_set.push_back(key);
+      seen_set.push_back(hash);
+    }
+  }
+  std::vector<Command> commands = {{"MULTI"}};
+  if (seen_set.size() > 2) commands.push_back(seen_set);
+  if (seen_del.size() > 2) commands.push_back(seen_del);
+  commands.push_back({"DEL", Own("pending")});
+  commands.push_back({"EXEC"});
+  std::vector<Reply> replies;
+  Status s = cmd_.Run(commands, &replies);
+  if (!s.ok()) return s;
+  if (replies.back()->type != REDIS_REPLY_ARRAY) {
+    return Status::IoError("redis " + config_.target + ": merging the committed batch: " +
+                           Text(replies.back().get()));
+  }
+  for (auto& [key, hash] : in_flight_) {
+    if (hash.empty()) {
+      seen_.erase(key);
+    } else {
+      seen_[key] = hash;
+    }
+  }
+  in_flight_.clear();
+  return Status::Ok();
+}
+
+Status RedisBackend::Load(const std::string& position) {
+  if (!cmd_.open()) return Status::IoError("redis " + config_.target + ": not connected");
+  const uint64_t batch = BatchOf(position, instance_);
+  if (loaded_) {
+    if (batch == committed_batch_) return Status::Ok();
+    if (in_flight_batch_ != 0 && batch == in_flight_batch_) {
+      Status s = CommitInFlight();
+      if (!s.ok()) return s;
+      in_flight_batch_ = 0;
+      committed_batch_ = batch;
+      return Status::Ok();
+    }
+  }
+  // First use after Open: Redis says what is known.
+  std::vector<Reply> replies;
+  Status s = cmd_.Run({{"HGETALL", Own("seen")}, {"HGETALL", Own("pending")},
+                       {"GET", Own("batch")}},
+                      &replies);
+  if (!s.ok()) return s;
+  for (const Reply& r : replies) {
+    if (IsError(r.get())) {
+      return Status::IoError("redis " + config_.target + ": reading " + Own("*") + ": " +
+                             Text(r.get()));
+    }
+  }
+  seen_.clear();
+  for (size_t i = 0; i + 1 < replies[0]->elements; i += 2) {
+    seen_[Text(replies[0]->element[i])] = Text(replies[0]->element[i + 1]);
+  }
+  in_flight_.clear();
+  for (size_t i = 0; i + 1 < replies[1]->elements; i += 2) {
+    in_flight_[Text(replies[1]->element[i])] = Text(replies[1]->element[i + 1]);
+  }
+  last_batch_ = std::strtoull(Text(replies[2].get()).c_str(), nullptr, 10);
+  committed_batch_ = batch;
+  if (!in_flight_.empty() && batch != 0 && batch == last_batch_) {
+    s = CommitInFlight();  // the node holds it: the merge was all that was missing
+  } else if (!in_flight_.empty()) {
+    for (const auto& [key, hash] : in_flight_) dirty_.insert(key);  // captured again
+    in_flight_.clear();
+    Reply r;
+    s = cmd_.RunOne({"DEL", Own("pending")}, "DEL pending", &r);
+  }
+  if (!s.ok()) return s;
+  in_flight_batch_ = 0;
+  if (config_.captures()) {
+    for (const auto& [key, hash] : seen_) {
+      if (MappingOfKey(config_, key) != nullptr) dirty_.insert(key);
+    }
+  }
+  loaded_ = true;
+  return Status::Ok();
+}
+
+Command RedisBackend::ReadCommand(const ConnectorMapping& m, const std::string& key) {
+  if (m.redis_type == RedisType::kHash) return {"HGETALL", key};
+  return {"GET", key};
+}
+
+RedisBackend::Content RedisBackend::ContentOf(const ConnectorMapping& m,
+                                              const redisReply* r) {
+  Content c;
+  const char* want = m.redis_type == RedisType::kHash ? "a hash" : "a string";
+  if (IsError(r)) {
+    c.error = std::string("holds another type than ") + want + ", which prefix " + m.table +
+              " maps (" + Text(r) + ")";
+    return c;
+  }
+  if (m.redis_type == RedisType::kString) {
+    if (r->type == REDIS_REPLY_STRING) {
+      c.value = Text(r);
+      c.hash = StringHash(c.value);
+    }
+    return c;
+  }
+  if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) return c;  // absent
+  Fields fields;
+  for (size_t i = 0; i + 1 < r->elements; i += 2) {
+    fields.emplace_back(Text(r->element[i]), Text(r->element[i + 1]));
+  }
+  c.value = EncodeHash(fields);
+  c.hash = HashHash(std::move(fields));
+  return c;
+}
+
+Status RedisBackend::ReadChanges(const std::string& after, size_t max, ConnectorCaptured* out,
+                                 std::vector<ConnectorFailure>* failures) {
+  Status s = Load(after);
+  if (s.ok()) s = ProcessEvents();
+  if (!s.ok()) return s;
+  if (in_flight_batch_ != 0) {
+    // The node did not commit it: those keys are read again.
+    for (const auto& [key, hash] : in_flight_) dirty_.insert(key);
+    in_flight_.clear();
+    in_flight_batch_ = 0;
+  }
+  std::vector<std::string> keys;
+  std::vector<Command> reads;
+  for (auto it = dirty_.begin(); it != dirty_.end() && keys.size() < max; ++it) {
+    const ConnectorMapping* m = MappingOfKey(config_, *it);
+    if (m == nullptr) continue;
+    keys.push_back(*it);
+    reads.push_back(ReadCommand(*m, *it));
+  }
+  std::vector<Reply> replies;
+  s = cmd_.Run(reads, &replies);
+  if (!s.ok()) return s;
+  size_t bytes = 0;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const std::string& key = keys[i];
+    const ConnectorMapping& m = *MappingOfKey(config_, key);
+    if (!out->changes.empty() && bytes >= kBatchBytes) break;  // stays dirty
+    dirty_.erase(key);
+    Content c = ContentOf(m, replies[i].get());
+    if (!c.error.empty()) {
+      failures->push_back({m.collection, key.substr(m.table.size()), "redis key " + key + " " + c.error});
+      continue;
+    }
+    if (c.hash == SeenOf(key)) continue;  // our own write, or no change
+    CapturedChange change;
+    change.collection = m.collection;
+    change.key = key.substr(m.table.size());
+    change.deleted = c.hash.empty();
+    change.value = std::move(c.value);
+    bytes += change.value.size();
+    in_flight_[key] = c.hash;
+    out->changes.push_back(std::move(change));
+  }
+  if (out->changes.empty()) return Status::Ok();
+  const uint64_t batch = last_batch_ + 1;
+  Command pending = {"HSET", Own("pending")};
+  for (const auto& [key, hash] : in_flight_) {
+    pending.push_back(key);
+    pending.push_back(hash);
+  }
+  // In Redis before the node can commit the batch (see the header).
+  std::vector<Command> commands = {{"MULTI"},
+                                   {"DEL", Own("pending")},
+                                   pending,
+                                   {"SET", Own("batch"), std::to_string(batch)},
+                                   {"EXEC"}};
+  s = cmd_.Run(commands, &replies);
+  if (s.ok() && replies.back()->type != REDIS_REPLY_ARRAY) {
+    s = Status::IoError("redis " + config_.target + ": writing " + Own("pending") + ": " +
+                        Text(replies.back().get()));
+  }
+  if (!s.ok()) {
+    for (const auto& [key, hash] : in_flight_) dirty_.insert(key);
+    in_flight_.clear();
+    out->changes.clear();
+    return s;
+  }
+  last_batch_ = batch;
+  in_flight_batch_ = batch;
+  out->position = instance_ + ":" + std::to_string(batch);
+  return Status::Ok();
+}
+
+Status RedisBackend::Consumed(const std::string& position) { return Load(position); }
+
+Result<uint64_t> RedisBackend::Backlog(const std::string&) { return dirty_.size(); }
+
+Result<VersionVector> RedisBackend::AppliedVector() {
+  Status s = Connect();
+  Reply r;
+  if (s.ok()) s = cmd_.RunOne({"GET", Own("vv")}, "GET vv", &r);
+  if (!s.ok()) return s;
+  VersionVector vv;
+  if (r->type == REDIS_REPLY_STRING && !files_connector::DecodeVector(Text(r.get()), &vv)) {
+    return Status::Corruption("redis " + config_.target + ": " + Own("vv") +
+                              " is not a version vector");
+  }
+  return vv;
+}
+
+Status RedisBackend::Uninstall() {
+  Status s = Connect();
+  Reply r;
+  if (s.ok()) s = cmd_.RunOne({"GET", Own("config")}, "GET config", &r);
+  if (s.ok() && r->type == REDIS_REPLY_STRING) {
+    const std::string before = Text(r.get());
+    s = cmd_.RunOne({"CONFIG", "SET", "notify-keyspace-events", before},
+                    "CONFIG SET notify-keyspace-events", &r);
+  }
+  if (s.ok()) {
+    s = cmd_.RunOne({"DEL", Own("instance"), Own("seen"), Own("pending"), Own("batch"),
+                     Own("ver"), Own("vv"), Own("config")},
+                    "DEL " + Own("*"), &r);
+  }
+  Close();
+  return s;
+}
+
+}  // namespace datasync::redis_connector
+
+namespace datasync {
+
+std::unique_ptr<ConnectorBackend> MakeRedisBackend(const ConnectorConfig& config) {
+  return std::make_unique<redis_connector::RedisBackend>(config);
+}
+
+}  // namespace datasync
