@@ -34,13 +34,12 @@ RedisServer::~RedisServer() {
   if (ctx_ != nullptr) redisFree(ctx_);
 }
 
-::testing::AssertionResult RedisServer::Start(bool persist) {
+::testing::AssertionResult RedisServer::Start() {
   const std::string binary = RedisServerBinary();
   if (binary.empty()) return ::testing::AssertionFailure() << "redis-server is not installed";
-  persist_ = persist;
   SpawnOptions options{.binary = binary,
                        .args = {"--port", std::to_string(port_), "--bind", "127.0.0.1",
-                                "--save", persist ? "3600 1" : "", "--appendonly", "no",
+                                "--save", "", "--appendonly", "no",
                                 "--dir", dir_, "--daemonize", "no"},
                        .stdout_path = dir_ + "/redis.log",
                        .stderr_path = dir_ + "/redis.err"};
@@ -71,9 +70,9 @@ RedisServer::~RedisServer() {
   return ::testing::AssertionSuccess();
 }
 
-::testing::AssertionResult RedisServer::Stop() {
+::testing::AssertionResult RedisServer::Stop(bool save) {
   if (!process_) return ::testing::AssertionFailure() << "redis-server is not running";
-  Run({"SHUTDOWN", persist_ ? "SAVE" : "NOSAVE"});
+  Run({"SHUTDOWN", save ? "SAVE" : "NOSAVE"});
   if (ctx_ != nullptr) redisFree(ctx_);
   ctx_ = nullptr;
   auto status = process_->Wait(std::chrono::seconds(10));

@@ -37,13 +37,13 @@ class RedisServer {
   int port() const { return port_; }
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
 
-  // Starts it and waits until it answers PING. `persist`: load and save
-  // dump.rdb in the folder (SHUTDOWN SAVE keeps the data for a restart).
-  ::testing::AssertionResult Start(bool persist = false);
-  // SIGKILL, reaped.
+  // Starts it (loading dump.rdb when there is one) and waits until it
+  // answers PING.
+  ::testing::AssertionResult Start();
+  // SIGKILL, reaped: the data is lost (nothing is saved).
   ::testing::AssertionResult Kill();
-  // SHUTDOWN (SAVE when started with `persist`), waited for.
-  ::testing::AssertionResult Stop();
+  // SHUTDOWN SAVE (kept for the next Start) or NOSAVE, waited for.
+  ::testing::AssertionResult Stop(bool save);
 
   // One command on the test's connection (reconnected as needed). nullptr
   // when the server cannot be reached.
@@ -57,7 +57,6 @@ class RedisServer {
  private:
   std::string dir_;
   int port_ = 0;
-  bool persist_ = false;
   std::optional<Process> process_;
   redisContext* ctx_ = nullptr;
 };

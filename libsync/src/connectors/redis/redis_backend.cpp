@@ -10,9 +10,11 @@ namespace datasync::redis_connector {
 namespace {
 
 // Keyspace events capture needs: K keyspace channel; $ strings, h hashes,
-// g generic (DEL, RENAME, EXPIRE...), x expired, e evicted. 'A' stands for
-// all of them but K.
-constexpr std::string_view kEvents = "K$hgxe";
+// g generic (DEL, RENAME, EXPIRE...), x expired, e evicted; and l s z t
+// (lists, sets, sorted sets, streams), so that a key of another type under
+// a mapped prefix is reported when written, not only at the next SCAN.
+// 'A' stands for all of them but K.
+constexpr std::string_view kEvents = "K$hgxelszt";
 // Bytes of values in one captured batch, beyond its first change.
 constexpr size_t kBatchBytes = 4 << 20;
 // Notifications handled per Poll, so a flood cannot hold the loop.

@@ -14,7 +14,7 @@
 //             applied batch
 //   config    notify-keyspace-events as it was before Open() changed it
 //
-// Capture: keyspace notifications (`K$hgxe`, enabled by Open()) on a
+// Capture: keyspace notifications (`K$hgxelszt`, enabled by Open()) on a
 // subscriber connection mark keys dirty; a dirty key is read (GET or
 // HGETALL) and becomes a change when its content hash differs from `seen`.
 // Notifications are lost while disconnected, so every Open() subscribes
