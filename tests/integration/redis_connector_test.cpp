@@ -239,6 +239,14 @@ TEST_F(RedisConnectorIt, DroppedConnectionsAndRestartsAreReconciled) {
   ASSERT_TRUE(WaitConnectorState(cluster_, "a", "retrying"));
   ASSERT_TRUE(RunSqliteApp(db_b_.path(), InsertSql(1000, 10, "down") +
                                              "DELETE FROM items WHERE id = 3;\n"));
+  // Meanwhile node a keeps serving: it receives b's writes.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto status = cluster_.Status("a");
+        return status && (*status)["vv"]["b"].AsUint().value_or(0) == 11u;
+      },
+      10s))
+      << StatusDump(cluster_, kPair);
   ASSERT_TRUE(redis_->Start());
   ASSERT_TRUE(WaitItemsEqual(113, 15s));
   ASSERT_TRUE(WaitConnectorState(cluster_, "a", "running"));
