@@ -263,6 +263,15 @@ TEST_F(RedisConnectorIt, DroppedConnectionsAndRestartsAreReconciled) {
   // a wrote 100 + 3 changes made away + 1 after the restart; what came back
   // from the node after the data loss was not captured again.
   EXPECT_EQ(OwnWrites("a"), 108u);
+
+  // FLUSHALL notifies no key: the connector finds its own keys gone, like
+  // a data loss, and the node's data comes back.
+  redis_->Run({"FLUSHALL"});
+  ASSERT_TRUE(WaitUntil([&] { return redis_->Keys("item:*").size() == 113u; }, 10s))
+      << StatusDump(cluster_, kPair);
+  ASSERT_TRUE(WaitItemsEqual(113, 10s));
+  ASSERT_TRUE(cluster_.WaitConverged(kPair, 10s));
+  EXPECT_EQ(OwnWrites("a"), 108u);
 }
 
 TEST_F(RedisConnectorIt, KillNineOfTheRedisNodeDuringABurstCapturesEveryChangeOnce) {

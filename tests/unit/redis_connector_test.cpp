@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <msgpack.hpp>
+#include <thread>
 
 #include "connectors/redis/redis_backend.h"
 #include "testutil/redis_server.h"
@@ -109,6 +110,7 @@ class RedisBackendTest : public ::testing::Test {
     while (std::chrono::steady_clock::now() < deadline) {
       Result<bool> dirty = b->Poll();
       if (!dirty.ok() || dirty.value()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // poll interval
     }
     ConnectorCaptured out;
     out.position = after;

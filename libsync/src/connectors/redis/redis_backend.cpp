@@ -2,6 +2,7 @@
 // (redis_backend.h has the design; redis_apply.cpp the apply half).
 #include "connectors/redis/redis_backend.h"
 
+#include <chrono>
 #include <random>
 
 #include "connectors/files/files_state.h"
@@ -20,6 +21,12 @@ constexpr size_t kBatchBytes = 4 << 20;
 // Notifications handled per Poll, so a flood cannot hold the loop.
 constexpr size_t kEventsPerPoll = 20000;
 constexpr size_t kScanCount = 1000;
+constexpr uint64_t kCheckEveryMs = 1000;
+
+uint64_t NowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
 
 uint64_t BatchOf(const std::string& position, const std::string& instance) {
   const size_t colon = position.rfind(':');
@@ -167,6 +174,20 @@ Status RedisBackend::ProcessEvents() {
 Result<bool> RedisBackend::Poll() {
   Status s = ProcessEvents();
   if (!s.ok()) return s;
+  const uint64_t now = NowMs();
+  if (now >= next_check_ms_) {
+    // FLUSHDB / FLUSHALL notify no key: the instance key gone says the data
+    // went (as in a restart without persistence), and a reopen starts anew.
+    // This also finds a command connection that died while idle.
+    next_check_ms_ = now + kCheckEveryMs;
+    Reply r;
+    s = cmd_.RunOne({"GET", Own("instance")}, "GET instance", &r);
+    if (s.ok() && Text(r.get()) != instance_) {
+      s = Status::IoError("redis " + config_.target + ": " + Own("instance") +
+                          " changed: the database was flushed or replaced");
+    }
+    if (!s.ok()) return s;
+  }
   return !dirty_.empty();
 }
 

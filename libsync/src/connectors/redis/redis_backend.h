@@ -102,6 +102,7 @@ class RedisBackend : public ConnectorBackend {
   uint64_t committed_batch_ = 0;
   uint64_t last_batch_ = 0;
   uint64_t in_flight_batch_ = 0;
+  uint64_t next_check_ms_ = 0;
   std::map<std::string, std::string> in_flight_;  // key -> hash, "" deleted
 };
 
