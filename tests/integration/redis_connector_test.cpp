@@ -276,28 +276,35 @@ TEST_F(RedisConnectorIt, DroppedConnectionsAndRestartsAreReconciled) {
 
 TEST_F(RedisConnectorIt, KillNineOfTheRedisNodeDuringABurstCapturesEveryChangeOnce) {
   ASSERT_TRUE(StartNodes());
-  constexpr int64_t kBefore = 20000;  // written across the kill
-  constexpr int64_t kDuring = 1000;   // written while the node is down
-  constexpr int64_t kRows = kBefore + kDuring;
-  std::atomic<bool> done{false};
+  // The burst goes on until well after the kill, however slow the node is
+  // to capture its first write (under a sanitizer, say).
+  constexpr int64_t kChunk = 100;
+  constexpr int64_t kAfterKill = 2000;  // written after the kill by the burst
+  constexpr int64_t kDuring = 1000;     // then, while the node is down
+  std::atomic<bool> killed{false};
+  int64_t written = 0;
   std::thread writer([&] {
-    WriteItems(redis_->port(), 1, kBefore, "burst");
-    done = true;
+    int64_t stop_at = INT64_MAX;
+    while (written < stop_at && written < 500000) {
+      if (killed && stop_at == INT64_MAX) stop_at = written + kAfterKill;
+      WriteItems(redis_->port(), written + 1, kChunk, "burst");
+      written += kChunk;
+    }
   });
   const bool started = WaitUntil([&] { return OwnWrites("a") >= 1 && OwnWrites("a") != ~0ull; },
                                  60s, std::chrono::milliseconds(2));
-  const bool killed = started && cluster_.KillNode("a", SIGKILL);
-  const bool during = !done;
+  const bool was_killed = started && cluster_.KillNode("a", SIGKILL);
+  killed = true;
   writer.join();
-  ASSERT_TRUE(started && killed);
-  EXPECT_TRUE(during) << "the burst finished before the kill";
-  WriteItems(redis_->port(), kBefore + 1, kDuring, "down");
+  ASSERT_TRUE(started && was_killed);
+  WriteItems(redis_->port(), written + 1, kDuring, "down");
+  const int64_t rows = written + kDuring;
   ASSERT_TRUE(cluster_.StartNode("a"));
-  ASSERT_TRUE(WaitItemsEqual(kRows, 60s));
+  ASSERT_TRUE(WaitItemsEqual(rows, 60s));
   ASSERT_TRUE(cluster_.WaitConverged(kPair, 20s));
   // One node write per Redis write: none missed, none twice.
-  EXPECT_EQ(OwnWrites("a"), static_cast<uint64_t>(kRows));
-  EXPECT_EQ(RecordCount(cluster_, "b"), static_cast<uint64_t>(kRows));
+  EXPECT_EQ(OwnWrites("a"), static_cast<uint64_t>(rows));
+  EXPECT_EQ(RecordCount(cluster_, "b"), static_cast<uint64_t>(rows));
 }
 
 TEST_F(RedisConnectorIt, UninstallRemovesItsKeysAndRestoresTheConfig) {
