@@ -276,20 +276,25 @@ TEST_F(RedisConnectorIt, DroppedConnectionsAndRestartsAreReconciled) {
 
 TEST_F(RedisConnectorIt, KillNineOfTheRedisNodeDuringABurstCapturesEveryChangeOnce) {
   ASSERT_TRUE(StartNodes());
-  // The burst goes on until well after the kill, however slow the node is
-  // to capture its first write (under a sanitizer, say).
+  // The burst goes on until after the kill, however slow the node is to
+  // capture its first write (under a sanitizer, say); a node that slow
+  // finds up to kBefore writes waiting, and is killed while capturing them.
   constexpr int64_t kChunk = 100;
+  constexpr int64_t kBefore = 20000;    // at most, before the kill
   constexpr int64_t kAfterKill = 2000;  // written after the kill by the burst
   constexpr int64_t kDuring = 1000;     // then, while the node is down
   std::atomic<bool> killed{false};
   int64_t written = 0;
   std::thread writer([&] {
-    int64_t stop_at = INT64_MAX;
-    while (written < stop_at && written < 500000) {
-      if (killed && stop_at == INT64_MAX) stop_at = written + kAfterKill;
+    while (written < kBefore && !killed) {
       WriteItems(redis_->port(), written + 1, kChunk, "burst");
       written += kChunk;
     }
+    // Until the kill (which the main thread makes, or gives up on, within
+    // its deadline): a flag, polled.
+    while (!killed) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    WriteItems(redis_->port(), written + 1, kAfterKill, "burst");
+    written += kAfterKill;
   });
   const bool started = WaitUntil([&] { return OwnWrites("a") >= 1 && OwnWrites("a") != ~0ull; },
                                  60s, std::chrono::milliseconds(2));
