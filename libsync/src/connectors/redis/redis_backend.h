@@ -1,5 +1,6 @@
-// RedisBackend: the ConnectorBackend of a Redis database (redis_backend.cpp:
-// open, notifications, reconciliation, capture; redis_apply.cpp: apply).
+// RedisBackend: the ConnectorBackend of a Redis database (redis_open.cpp:
+// connect, notifications setup, reconciliation scan, uninstall;
+// redis_backend.cpp: capture; redis_apply.cpp: apply).
 // Keys under a mapped prefix are records (redis_values.h: key and value).
 //
 // What the connector keeps in Redis, under `_datasync:<connector>:` (never
