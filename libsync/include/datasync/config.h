@@ -60,12 +60,12 @@ enum class ConnectorDirection { kBoth, kCaptureOnly, kApplyOnly };
 // "both", "capture-only", "apply-only".
 const char* ConnectorDirectionName(ConnectorDirection direction);
 
-// One `map` entry: an external table (or folder, prefix...) and the
-// collection it is tied to. files and webhook entries name only a
-// collection (table empty): the folder or URL is the connector's target.
 // redis: how a key under a mapped prefix holds a record's value.
 enum class RedisType { kString, kHash };
 
+// One `map` entry: an external table (or folder, prefix...) and the
+// collection it is tied to. files and webhook entries name only a
+// collection (table empty): the folder or URL is the connector's target.
 struct ConnectorMapping {
   std::string table;  // redis: the key prefix
   std::string collection;
