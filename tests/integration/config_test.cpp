@@ -63,9 +63,9 @@ TEST(ConfigTest, CheckConfigNamesFileLineAndKeyOfAnError) {
               "  sync: tcp://127.0.0.1:2\n",
        "5: endpoints.api:"},
       {"bad_store", node + endpoints + "store:\n  type: floppy\n", "9: store.type:"},
-      {"connector_type_not_built",
-       node + endpoints + "connectors:\n  - name: rd\n    type: redis\n",
-       "10: connectors[0].type: connector type \"redis\" is not implemented"},
+      {"connector_type_unknown",
+       node + endpoints + "connectors:\n  - name: my\n    type: mysql\n",
+       "10: connectors[0].type: expected one of sqlite, postgres, redis"},
   };
   for (const BadConfig& c : cases) {
     std::string path = cluster.dir() + "/" + c.name + ".yaml";

@@ -47,6 +47,28 @@ TEST(ConnectorConfigTest, EveryKey) {
   EXPECT_TRUE(r->connectors[1].captures() && r->connectors[1].applies());
 }
 
+TEST(ConnectorConfigTest, RedisKeys) {
+  Result<NodeConfig> r = ParseNodeConfig(With(R"(connectors:
+  - name: cache
+    type: redis
+    target: redis://127.0.0.1:6379/2
+    map:
+      - { prefix: "user:", collection: users, type: hash }
+      - { prefix: "session:", collection: sessions }
+  - { name: c2, type: redis, target: "localhost:6380", map: [ { prefix: "s:", collection: all } ] }
+)"),
+                                         "n.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->connectors.size(), 2u);
+  const ConnectorConfig& c = r->connectors[0];
+  EXPECT_EQ(c.type, ConnectorType::kRedis);
+  EXPECT_EQ(c.direction, ConnectorDirection::kBoth);
+  ASSERT_EQ(c.map.size(), 2u);
+  EXPECT_EQ(c.map[0], (ConnectorMapping{"user:", "users", RedisType::kHash}));
+  EXPECT_EQ(c.map[1], (ConnectorMapping{"session:", "sessions", RedisType::kString}));
+  EXPECT_EQ(r->connectors[1].map[0].table, "s:");
+}
+
 TEST(ConnectorConfigTest, FilesAndWebhookKeys) {
   Result<NodeConfig> r = ParseNodeConfig(With(R"(connectors:
   - { name: f, type: files, target: /srv/docs, map: [ { collection: docs } ] }
@@ -91,13 +113,9 @@ const BadConnector kBad[] = {
      "n.yaml:9: connectors[0].name: expected 1 to 64 characters"},
     {"MissingType", With("connectors:\n  - { name: x, target: t }\n"),
      "n.yaml:9: connectors[0].type: required key missing"},
-    {"PlannedType",
-     With("connectors:\n  - name: x\n    type: redis\n    target: t\n"),
-     "n.yaml:10: connectors[0].type: connector type \"redis\" is not implemented in "
-     "this build (implemented: sqlite, files, webhook, postgres)"},
     {"UnknownType", With("connectors:\n  - name: x\n    type: mysql\n"),
-     "n.yaml:10: connectors[0].type: expected one of sqlite, files, webhook, postgres, got "
-     "\"mysql\""},
+     "n.yaml:10: connectors[0].type: expected one of sqlite, postgres, redis, files, webhook, "
+     "got \"mysql\""},
     {"FilesTwoCollections",
      With("connectors:\n  - name: x\n    type: files\n    target: d\n    map:\n"
           "      - { collection: a }\n      - { collection: b }\n"),
@@ -169,6 +187,31 @@ const BadConnector kBad[] = {
           "collection: o}] }\n  - { name: y, type: sqlite, target: t, map: [{table: o, "
           "collection: o}] }\n"),
      "n.yaml:10: connectors[1].target: target \"t\" is already used by connector \"x\""},
+    {"RedisBadTarget",
+     With("connectors:\n  - name: x\n    type: redis\n    target: redis://h\n"
+          "    map: [ { prefix: \"k:\", collection: a } ]\n"),
+     "n.yaml:11: connectors[0].target: expected redis://host:port[/db] or host:port"},
+    {"RedisOverlappingPrefixes",
+     With("connectors:\n  - name: x\n    type: redis\n    target: h:1\n    map:\n"
+          "      - { prefix: \"user:\", collection: a }\n"
+          "      - { prefix: \"user:admin:\", collection: b }\n"),
+     "n.yaml:14: connectors[0].map[1].prefix: prefixes \"user:\" and \"user:admin:\" overlap"},
+    {"RedisOwnPrefix",
+     With("connectors:\n  - name: x\n    type: redis\n    target: h:1\n    map:\n"
+          "      - { prefix: \"_datasync:x\", collection: a }\n"),
+     "n.yaml:13: connectors[0].map[0].prefix: prefix \"_datasync:x\" is the connector's own"},
+    {"RedisEmptyPrefix",
+     With("connectors:\n  - name: x\n    type: redis\n    target: h:1\n    map:\n"
+          "      - { prefix: \"\", collection: a }\n"),
+     "n.yaml:13: connectors[0].map[0].prefix: must not be empty"},
+    {"RedisBadType",
+     With("connectors:\n  - name: x\n    type: redis\n    target: h:1\n    map:\n"
+          "      - { prefix: \"k:\", collection: a, type: list }\n"),
+     "n.yaml:13: connectors[0].map[0].type: expected one of string, hash, got \"list\""},
+    {"RedisMapWithTable",
+     With("connectors:\n  - name: x\n    type: redis\n    target: h:1\n    map:\n"
+          "      - { table: t, collection: a }\n"),
+     "n.yaml:13: connectors[0].map[0].table: unknown key"},
     {"CaptureOnReceiveOnlyNode",
      "node: { id: a, data_dir: d, mode: receive-only }\nendpoints:\n"
      "  api: tcp://127.0.0.1:7101\n  pub: tcp://127.0.0.1:7102\n"

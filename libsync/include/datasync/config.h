@@ -52,20 +52,24 @@ struct StoreConfig {
 };
 
 // connectors: one external system tied to this node (ARCHITECTURE §8).
-enum class ConnectorType { kSqlite, kFiles, kWebhook, kPostgres };
-// "sqlite", "files", "webhook", "postgres": the names used in config files.
+enum class ConnectorType { kSqlite, kFiles, kWebhook, kPostgres, kRedis };
+// "sqlite", "files", "webhook", "postgres", "redis": the names used in config files.
 const char* ConnectorTypeName(ConnectorType type);
 
 enum class ConnectorDirection { kBoth, kCaptureOnly, kApplyOnly };
 // "both", "capture-only", "apply-only".
 const char* ConnectorDirectionName(ConnectorDirection direction);
 
+// redis: how a key under a mapped prefix holds a record's value.
+enum class RedisType { kString, kHash };
+
 // One `map` entry: an external table (or folder, prefix...) and the
 // collection it is tied to. files and webhook entries name only a
 // collection (table empty): the folder or URL is the connector's target.
 struct ConnectorMapping {
-  std::string table;
+  std::string table;  // redis: the key prefix
   std::string collection;
+  RedisType redis_type = RedisType::kString;  // redis: `type: string | hash`
   bool operator==(const ConnectorMapping&) const = default;
 };
 

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "config/yaml_reader.h"
+#include "connectors/redis/redis_target.h"
 #include "datasync/config.h"
 #include "datasync/record.h"
 
@@ -19,6 +20,8 @@ const char* ConnectorTypeName(ConnectorType type) {
       return "webhook";
     case ConnectorType::kPostgres:
       return "postgres";
+    case ConnectorType::kRedis:
+      return "redis";
   }
   return "?";
 }
@@ -38,31 +41,44 @@ const char* ConnectorDirectionName(ConnectorDirection direction) {
 namespace config {
 namespace {
 
-// Types of ARCHITECTURE §8 that this build does not implement yet: named
-// as such, so that a user does not hunt for a typo.
-constexpr std::string_view kPlannedTypes[] = {"redis"};
-
 bool ReadType(YamlMap& entry, ConnectorType* type) {
   std::string name;
   entry.GetString("type", Need::kRequired, &name);
   if (!entry.ok()) return false;
   for (ConnectorType t : {ConnectorType::kSqlite, ConnectorType::kFiles, ConnectorType::kWebhook,
-                          ConnectorType::kPostgres}) {
+                          ConnectorType::kPostgres, ConnectorType::kRedis}) {
     if (name == ConnectorTypeName(t)) {
       *type = t;
       return true;
     }
   }
-  for (std::string_view planned : kPlannedTypes) {
-    if (name == planned) {
-      entry.Fail("type", "connector type " + Quote(name) +
-                             " is not implemented in this build (implemented: sqlite, "
-                             "files, webhook, postgres)");
+  entry.Fail("type", "expected one of sqlite, postgres, redis, files, webhook, got " +
+                         Quote(name));
+  return false;
+}
+
+// redis: { prefix, collection, type }. Each key must map to one entry at
+// most, and the connector's own keys (_datasync:...) to none.
+bool ReadRedisMapping(YamlMap& m, const std::vector<ConnectorMapping>& earlier,
+                      ConnectorMapping* mapping) {
+  m.AllowKeys({"prefix", "collection", "type"});
+  m.GetString("prefix", Need::kRequired, &mapping->table);
+  m.GetEnum<RedisType>("type", {{"string", RedisType::kString}, {"hash", RedisType::kHash}},
+                       &mapping->redis_type);
+  if (!m.ok()) return false;
+  const std::string& p = mapping->table;
+  if (p.rfind("_datasync:", 0) == 0) {
+    m.Fail("prefix", "prefix " + Quote(p) + " is the connector's own (_datasync:)");
+    return false;
+  }
+  for (const ConnectorMapping& e : earlier) {
+    if (e.table.rfind(p, 0) == 0 || p.rfind(e.table, 0) == 0) {
+      m.Fail("prefix", "prefixes " + Quote(e.table) + " and " + Quote(p) +
+                           " overlap: a key would belong to both");
       return false;
     }
   }
-  entry.Fail("type", "expected one of sqlite, files, webhook, postgres, got " + Quote(name));
-  return false;
+  return true;
 }
 
 void ReadMap(YamlMap& entry, ConnectorConfig* connector) {
@@ -84,7 +100,9 @@ void ReadMap(YamlMap& entry, ConnectorConfig* connector) {
   std::set<std::string> tables, collections;
   for (YamlMap& m : maps) {
     ConnectorMapping mapping;
-    if (tables_mapped) {
+    if (connector->type == ConnectorType::kRedis) {
+      if (!ReadRedisMapping(m, connector->map, &mapping)) return;
+    } else if (tables_mapped) {
       m.AllowKeys({"table", "collection"});
       m.GetString("table", Need::kRequired, &mapping.table);
     } else {
@@ -124,6 +142,13 @@ bool ReadTypeKeys(YamlMap& entry, const NodeConfig& node, ConnectorConfig* conne
   } else {
     for (std::string_view key : {"max_file_size", "format"}) {
       if (entry.Has(key)) entry.Fail(key, "only a files connector takes " + std::string(key));
+    }
+  }
+  if (connector->type == ConnectorType::kRedis) {
+    redis_connector::RedisTarget target;
+    std::string error;
+    if (!redis_connector::ParseRedisTarget(connector->target, &target, &error)) {
+      entry.Fail("target", error);
     }
   }
   if (connector->type == ConnectorType::kWebhook) {

@@ -69,5 +69,6 @@ std::unique_ptr<ConnectorBackend> MakeSqliteBackend(const ConnectorConfig& confi
 std::unique_ptr<ConnectorBackend> MakeFilesBackend(const ConnectorConfig& config);
 std::unique_ptr<ConnectorBackend> MakeWebhookBackend(const ConnectorConfig& config);
 std::unique_ptr<ConnectorBackend> MakePostgresBackend(const ConnectorConfig& config);
+std::unique_ptr<ConnectorBackend> MakeRedisBackend(const ConnectorConfig& config);
 
 }  // namespace datasync

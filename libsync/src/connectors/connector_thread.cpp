@@ -42,6 +42,9 @@ Result<std::unique_ptr<ConnectorThread>> ConnectorThread::Start(
     case ConnectorType::kPostgres:
       backend = MakePostgresBackend(config);
       break;
+    case ConnectorType::kRedis:
+      backend = MakeRedisBackend(config);
+      break;
   }
   if (!backend) {
     return Status::Invalid(std::string("connector type ") + ConnectorTypeName(config.type) +
