@@ -7,9 +7,10 @@
 // ALWAYS, so a subscription's apply worker fires it too). Every clock is
 // this process's.
 //   1. warm-up: row 0, awaited on the target (the pipeline is up);
-//   2. latency: RATE single-row transactions/s for SECONDS, open loop; from
-//      the intended send time to the target's notification, which is sent
-//      when the applying transaction commits, i.e. when the row is visible;
+//   2. latency: RATE single-row transactions/s for SECONDS, on a fixed
+//      schedule; from each COMMIT's return to the target's notification,
+//      which is sent when the applying transaction commits, i.e. when the
+//      row is visible;
 //   3. throughput: ROWS rows as `INSERT ... SELECT generate_series` in
 //      transactions of TXN rows, as fast as the source commits them, trigger
 //      off; the target's max(id) polled every 2 ms. rows/s from the first
@@ -95,12 +96,14 @@ void WaitFor(PGconn* target, int64_t id, std::chrono::seconds limit, const char*
 
 struct Latency {
   size_t seen = 0;
+  double rate = 0;  // achieved: a loaded source commits slower
   std::vector<uint64_t> us;
 };
 
 Latency MeasureLatency(PGconn* source, PGconn* target, double rate, double seconds) {
   const size_t total = static_cast<size_t>(rate * seconds);
-  std::vector<Clock::time_point> intended(total);
+  std::vector<Clock::time_point> intended(total), committed(total);
+  std::atomic<size_t> done{0};  // committed[0..done) are filled in
   const auto start = Clock::now() + std::chrono::milliseconds(50);
   const auto interval = std::chrono::duration<double>(1.0 / rate);
   for (size_t i = 0; i < total; ++i)
@@ -120,7 +123,10 @@ Latency MeasureLatency(PGconn* source, PGconn* target, double rate, double secon
         const int64_t id = std::stoll(n->extra);
         PQfreemem(n);
         if (id < 1 || id > static_cast<int64_t>(total)) continue;
-        out.us.push_back(Us(now - intended[id - 1]));
+        // The row can be visible there a hair before COMMIT returns here.
+        while (done.load(std::memory_order_acquire) < static_cast<size_t>(id))
+          std::this_thread::yield();
+        out.us.push_back(Us(now - committed[id - 1]));
         ++out.seen;
       }
     }
@@ -128,7 +134,10 @@ Latency MeasureLatency(PGconn* source, PGconn* target, double rate, double secon
   for (size_t i = 0; i < total; ++i) {
     std::this_thread::sleep_until(intended[i]);
     Insert(source, static_cast<int64_t>(i) + 1, static_cast<int64_t>(i) + 1);
+    committed[i] = Clock::now();
+    done.store(i + 1, std::memory_order_release);
   }
+  out.rate = total / std::chrono::duration<double>(Clock::now() - start).count();
   listener.join();
   Exec(target, "UNLISTEN *");
   return out;
@@ -215,12 +224,13 @@ int main(int argc, char** argv) {
   PQfinish(target);
 
   std::printf(
-      "{\"latency\": {\"rate\": %.0f, \"seconds\": %g, \"rows\": %zu, \"seen\": %zu, "
+      "{\"latency\": {\"rate\": %.0f, \"achieved_rate\": %.0f, \"seconds\": %g, "
+      "\"rows\": %zu, \"seen\": %zu, "
       "\"p50_us\": %llu, \"p99_us\": %llu, \"max_us\": %llu}, "
       "\"throughput\": {\"rows\": %lld, \"txn_rows\": %lld, \"written_per_s\": %.0f, "
       "\"seconds\": %.3f, \"replicated_per_s\": %.0f, \"p50_us\": %llu, "
       "\"p99_us\": %llu}}\n",
-      rate, seconds, latency_rows, lat.seen, (unsigned long long)Percentile(lat.us, 50),
+      rate, lat.rate, seconds, latency_rows, lat.seen, (unsigned long long)Percentile(lat.us, 50),
       (unsigned long long)Percentile(lat.us, 99), (unsigned long long)Percentile(lat.us, 100),
       (long long)rows, (long long)txn, write_s > 0 ? rows / write_s : 0.0, total_s,
       total_s > 0 ? rows / total_s : 0.0, (unsigned long long)Percentile(row_us, 50),
