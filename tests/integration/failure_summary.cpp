@@ -27,12 +27,16 @@ std::string LastLines(const std::string& text, size_t n) {
 
 class FailureSummary : public ::testing::EmptyTestEventListener {
  public:
+  // Kept from here: UnitTest::current_test_info() would take the lock that
+  // GoogleTest holds while it reports a failure, and hang.
+  void OnTestStart(const ::testing::TestInfo& test) override {
+    test_ = std::string(test.test_suite_name()) + "." + test.name();
+  }
+
   void OnTestPartResult(const ::testing::TestPartResult& result) override {
     if (!result.failed()) return;
-    const ::testing::TestInfo* test =
-        ::testing::UnitTest::GetInstance()->current_test_info();
     std::ostringstream out;
-    if (test != nullptr) out << test->test_suite_name() << "." << test->name() << "\n";
+    out << test_ << "\n";
     out << (result.file_name() ? result.file_name() : "?") << ":" << result.line_number()
         << ":\n"
         << LastLines(result.message(), kMaxLinesPerFailure);
@@ -48,6 +52,7 @@ class FailureSummary : public ::testing::EmptyTestEventListener {
   }
 
  private:
+  std::string test_ = "(outside a test)";
   std::vector<std::string> failures_;
 };
 
