@@ -87,8 +87,9 @@ class CrossSystemIt : public ::testing::Test {
         {"p", "connectors:\n  - name: app\n    type: postgres\n    target: \"" +
                   pg_server_->Conninfo(db_) +
                   "\"\n    map:\n      - { table: items, collection: items }\n"},
-        {"r", "connectors:\n  - name: app\n    type: redis\n    target: " + redis_->url() +
-                  "\n    map:\n      - { prefix: \"item:\", collection: items, type: hash }\n"},
+        {"r",
+         "connectors:\n  - name: app\n    type: redis\n    target: " + redis_->url() +
+             "\n    map: [ { prefix: \"item:\", collection: items, type: hash } ]\n"},
         {"s", SqliteConnectorYaml(app_.path())}};
     for (const auto& id : kNodes) {
       cluster_->AddNode({.id = id,
@@ -131,9 +132,9 @@ class CrossSystemIt : public ::testing::Test {
     for (const std::string& key : redis_->Keys("item:*")) {
       auto hash = redis_->HGetAll(key);
       const std::string id = key.substr(5);
-      rows[std::stoll(id)] = (hash["id"] == id ? id : id + "?") + "|" + hash["name"] + "|" +
-                             hash["qty"] + "|" + hash["price"] + "|" + Hex(hash["data"]) +
-                             "\n";
+      rows[std::stoll(id)] = (hash["id"] == id ? id : id + "?") + "|" + hash["name"] +
+                             "|" + hash["qty"] + "|" + hash["price"] + "|" +
+                             Hex(hash["data"]) + "\n";
     }
     std::string out;
     for (const auto& [id, row] : rows) out += row;
@@ -154,12 +155,11 @@ class CrossSystemIt : public ::testing::Test {
             timeout, std::chrono::milliseconds(5))) {
       return ::testing::AssertionSuccess();
     }
-    return ::testing::AssertionFailure()
-           << "expected:\n"
-           << expected << "postgres:\n"
-           << pg << "redis:\n"
-           << redis << "sqlite:\n"
-           << lite << StatusDump(*cluster_, kNodes);
+    return ::testing::AssertionFailure() << "expected:\n"
+                                         << expected << "postgres:\n"
+                                         << pg << "redis:\n"
+                                         << redis << "sqlite:\n"
+                                         << lite << StatusDump(*cluster_, kNodes);
   }
 
   // `syncctl --json get items KEY` at each node, identical everywhere.
@@ -170,8 +170,9 @@ class CrossSystemIt : public ::testing::Test {
       if (get.code() != 0) return ::testing::AssertionFailure() << get.Describe();
       if (id == kNodes[0]) first = get.out;
       if (get.out != first) {
-        return ::testing::AssertionFailure() << "key " << key << ": " << kNodes[0] << " has "
-                                             << first << id << " has " << get.out;
+        return ::testing::AssertionFailure()
+               << "key " << key << ": " << kNodes[0] << " has " << first << id << " has "
+               << get.out;
       }
     }
     return ::testing::AssertionSuccess();
@@ -210,7 +211,8 @@ TEST_F(CrossSystemIt, ChangesInAnyOfTheThreeSystemsReachTheOtherTwoWithinOneSeco
   ASSERT_TRUE(WaitRows(
       "1|pg-1|1|1.25|00ff10\n2|pg-2|2|2.5|\n3|pg-3|3||\n4|pg-4||4.75|20\n5|pg-5|5|5.5|\n",
       deadline));
-  std::printf("[ measured ] postgres insert -> redis and sqlite: %lld ms\n", MsSince(start));
+  std::printf("[ measured ] postgres insert -> redis and sqlite: %lld ms\n",
+              MsSince(start));
   start = std::chrono::steady_clock::now();
   ASSERT_TRUE(pg_->Query(
       "BEGIN; UPDATE items SET name = 'pg-two', qty = 22 WHERE id = 2; "
@@ -233,15 +235,15 @@ TEST_F(CrossSystemIt, ChangesInAnyOfTheThreeSystemsReachTheOtherTwoWithinOneSeco
 
   // SQLite's application, a process of its own.
   start = std::chrono::steady_clock::now();
-  ASSERT_TRUE(RunSqliteApp(app_.path(),
-                           InsertSql(200, 2, "lite") +
-                               "UPDATE items SET qty = 40, name = 'lite-4' WHERE id = 4;\n"
-                               "DELETE FROM items WHERE id = 5;\n"
-                               "UPDATE items SET price = 0.5 WHERE id = 100;\n"));
-  ASSERT_TRUE(WaitRows(
-      "1|redis-one|1||00ff10\n4|lite-4|40|4.75|20\n100|redis-100|7|0.5|\n"
-      "200|lite-200|0|200.25|00ff20\n201|lite-201|1|201.25|00ff10\n",
-      deadline));
+  ASSERT_TRUE(RunSqliteApp(
+      app_.path(), InsertSql(200, 2, "lite") +
+                       "UPDATE items SET qty = 40, name = 'lite-4' WHERE id = 4;\n"
+                       "DELETE FROM items WHERE id = 5;\n"
+                       "UPDATE items SET price = 0.5 WHERE id = 100;\n"));
+  ASSERT_TRUE(
+      WaitRows("1|redis-one|1||00ff10\n4|lite-4|40|4.75|20\n100|redis-100|7|0.5|\n"
+               "200|lite-200|0|200.25|00ff20\n201|lite-201|1|201.25|00ff10\n",
+               deadline));
   std::printf("[ measured ] sqlite -> postgres and redis: %lld ms\n", MsSince(start));
 
   ASSERT_TRUE(cluster_->WaitConverged(kNodes, 10s));
@@ -257,8 +259,9 @@ TEST_F(CrossSystemIt, ChangesInAnyOfTheThreeSystemsReachTheOtherTwoWithinOneSeco
 
 TEST_F(CrossSystemIt, SameKeysWrittenInPostgresAndRedisAtOnceEndEqualEverywhere) {
   ASSERT_TRUE(StartNodes());
-  ASSERT_TRUE(pg_->Query("INSERT INTO items(id, name, qty) VALUES (1, 'a', 0), "
-                         "(2, 'b', 0), (3, 'c', 0)"));
+  ASSERT_TRUE(
+      pg_->Query("INSERT INTO items(id, name, qty) VALUES (1, 'a', 0), "
+                 "(2, 'b', 0), (3, 'c', 0)"));
   ASSERT_TRUE(WaitRows("1|a|0||\n2|b|0||\n3|c|0||\n", 10s));
 
   // Each round both applications write the same key, released together.
@@ -291,7 +294,8 @@ TEST_F(CrossSystemIt, SameKeysWrittenInPostgresAndRedisAtOnceEndEqualEverywhere)
       }
       auto* reply = static_cast<redisReply*>(
           redisCommand(c, "HSET %s name %s qty %d", key.c_str(), name.c_str(), i));
-      if (reply == nullptr || reply->type == REDIS_REPLY_ERROR) redis_error = "round " + n;
+      if (reply == nullptr || reply->type == REDIS_REPLY_ERROR)
+        redis_error = "round " + n;
       if (reply != nullptr) freeReplyObject(reply);
     }
     if (c != nullptr) redisFree(c);
@@ -307,7 +311,8 @@ TEST_F(CrossSystemIt, SameKeysWrittenInPostgresAndRedisAtOnceEndEqualEverywhere)
   const bool settled = WaitUntil(
       [&] {
         const std::string pg = PgRows();
-        detail = "postgres:\n" + pg + "redis:\n" + RedisRows() + "sqlite:\n" + SqliteRows();
+        detail =
+            "postgres:\n" + pg + "redis:\n" + RedisRows() + "sqlite:\n" + SqliteRows();
         return pg == RedisRows() && pg == SqliteRows() && cluster_->DigestsEqual(kNodes);
       },
       NodeDeadline(10s), 50ms);
@@ -317,9 +322,24 @@ TEST_F(CrossSystemIt, SameKeysWrittenInPostgresAndRedisAtOnceEndEqualEverywhere)
     EXPECT_TRUE(SameRecordEverywhere(std::to_string(id)));
     // The winner is one of the writes of the race, not an older value.
     const std::string name =
-        pg_->Query("SELECT name FROM items WHERE id = " + std::to_string(id)).value_or("");
+        pg_->Query("SELECT name FROM items WHERE id = " + std::to_string(id))
+            .value_or("");
     EXPECT_TRUE(name.rfind("pg-", 0) == 0 || name.rfind("redis-", 0) == 0) << name;
   }
+  // Every PostgreSQL change was captured once and no applied value came
+  // back as a write (Redis may fold a key's quick changes into one read).
+  const uint64_t p_writes = OwnWrites("p"), r_writes = OwnWrites("r");
+  EXPECT_EQ(p_writes, 3u + kRounds);
+  EXPECT_TRUE(r_writes >= 1 && r_writes <= kRounds) << r_writes;
+  EXPECT_EQ(OwnWrites("s"), 0u);
+  // Settled means settled: the losers of the race do not come back.
+  const bool moved = WaitUntil(
+      [&] {
+        return OwnWrites("p") != p_writes || OwnWrites("r") != r_writes ||
+               !cluster_->DigestsEqual(kNodes);
+      },
+      1s);
+  EXPECT_FALSE(moved) << StatusDump(*cluster_, kNodes);
 }
 
 }  // namespace
