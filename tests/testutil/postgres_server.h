@@ -20,6 +20,12 @@ typedef struct pg_conn PGconn;
 
 namespace datasync::testutil {
 
+// The connector tests' items table (app_db.h's kItemsSchema) in
+// PostgreSQL's types.
+inline constexpr char kPgItemsSchema[] =
+    "CREATE TABLE items(id bigint PRIMARY KEY, name text, qty integer, "
+    "price double precision, data bytea);\n";
+
 class PostgresServer {
  public:
   // Empty when the binaries are installed; otherwise why not.
