@@ -73,9 +73,14 @@ void Pack(Packer& pk, const Record& r) {
   PackUint(pk, r.seq);
 }
 
-void Pack(Packer& pk, const std::vector<Record>& records) {
+const Record& Deref(const Record& r) { return r; }
+const Record& Deref(const Record* r) { return *r; }
+
+// Records held by value, or by pointer (EncodeReplyTo).
+template <typename R>
+void Pack(Packer& pk, const std::vector<R>& records) {
   pk.pack_array(Length(records.size()));
-  for (const Record& r : records) Pack(pk, r);
+  for (const R& r : records) Pack(pk, Deref(r));
 }
 
 void Pack(Packer& pk, const MemberInfo& m) {
@@ -176,11 +181,13 @@ void PackFields(Packer& pk, const ClientRequest& m) {
   }
 }
 
-void PackFields(Packer& pk, const ClientReply& m) {
+// `records` in place of m.records.
+template <typename R>
+void PackReplyFields(Packer& pk, const ClientReply& m, const std::vector<R>& records) {
   PackUint(pk, m.request_id);
   PackCode(pk, m.code);
   PackStr(pk, m.message);
-  Pack(pk, m.records);
+  Pack(pk, records);
   PackStr(pk, m.digest);
   if (m.status.has_value()) {
     Pack(pk, *m.status);
@@ -188,6 +195,8 @@ void PackFields(Packer& pk, const ClientReply& m) {
     pk.pack_nil();
   }
 }
+
+void PackFields(Packer& pk, const ClientReply& m) { PackReplyFields(pk, m, m.records); }
 
 void PackFields(Packer& pk, const Join& m) { Pack(pk, m.member); }
 
@@ -213,13 +222,22 @@ void PackFields(Packer& pk, const Shutdown& m) { PackBool(pk, m.cluster); }
 
 // Reserving up front turns the string's geometric regrowth (a copy of
 // everything so far at each step) into one allocation for big batches.
-size_t RecordsSizeHint(const std::vector<Record>& records) {
+template <typename R>
+size_t RecordsSizeHint(const std::vector<R>& records) {
   size_t n = 16;
-  for (const Record& r : records) {
+  for (const R& rec : records) {
+    const Record& r = Deref(rec);
     n += r.collection.size() + r.key.size() + r.value.size() + r.version.origin.size() +
          32;
   }
   return n;
+}
+
+template <typename T>
+void PackHeader(Packer& pk) {
+  pk.pack_array(wire::kHeaderElements + wire::Traits<T>::kFields);
+  PackUint(pk, kProtocolVersion);
+  PackUint(pk, static_cast<uint64_t>(wire::Traits<T>::kType));
 }
 
 template <typename T>
@@ -242,12 +260,20 @@ void EncodeTo(const Message& message, std::string* out) {
         out->reserve(out->size() + SizeHint(m));
         StringSink sink{out};
         Packer pk(sink);
-        pk.pack_array(wire::kHeaderElements + wire::Traits<T>::kFields);
-        PackUint(pk, kProtocolVersion);
-        PackUint(pk, static_cast<uint64_t>(wire::Traits<T>::kType));
+        PackHeader<T>(pk);
         PackFields(pk, m);
       },
       message);
+}
+
+void EncodeReplyTo(const ClientReply& reply, const std::vector<const Record*>& records,
+                   std::string* out) {
+  SYNC_CHECK(reply.records.empty());
+  out->reserve(out->size() + 64 + RecordsSizeHint(records));
+  StringSink sink{out};
+  Packer pk(sink);
+  PackHeader<ClientReply>(pk);
+  PackReplyFields(pk, reply, records);
 }
 
 std::string Encode(const Message& message) {
