@@ -2,7 +2,9 @@
 // The decoder is in codec_decode.cpp.
 #include "datasync/codec.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <msgpack.hpp>
 #include <string>
@@ -16,9 +18,30 @@ namespace {
 
 // msgpack::packer writes through this straight into the caller's string: no
 // intermediate sbuffer, no copy at the end, and EncodeTo reuses capacity.
-struct StringSink {
-  std::string* out;
-  void write(const char* data, size_t size) { out->append(data, size); }
+// The packer writes a few bytes at a time, so each write is a memcpy into
+// room made ahead (inlined for the packer's fixed-size pieces) rather than a
+// call to std::string::append. The string is trimmed to what was written
+// when the sink goes away.
+class StringSink {
+ public:
+  StringSink(std::string* out, size_t size_hint) : out_(out), used_(out->size()) {
+    out_->resize(used_ + size_hint);
+  }
+  ~StringSink() { out_->resize(used_); }
+  StringSink(const StringSink&) = delete;
+  StringSink& operator=(const StringSink&) = delete;
+
+  void write(const char* data, size_t size) {
+    if (out_->size() - used_ < size) {
+      out_->resize(std::max(2 * out_->size(), used_ + size));
+    }
+    std::memcpy(out_->data() + used_, data, size);
+    used_ += size;
+  }
+
+ private:
+  std::string* out_;
+  size_t used_;  // bytes of *out_ written; the rest is room
 };
 using Packer = msgpack::packer<StringSink>;
 
@@ -220,7 +243,7 @@ void PackFields(Packer& pk, const Leave& m) { PackStr(pk, m.node_id); }
 
 void PackFields(Packer& pk, const Shutdown& m) { PackBool(pk, m.cluster); }
 
-// Reserving up front turns the string's geometric regrowth (a copy of
+// Making room up front turns the string's geometric regrowth (a copy of
 // everything so far at each step) into one allocation for big batches.
 template <typename R>
 size_t RecordsSizeHint(const std::vector<R>& records) {
@@ -257,8 +280,7 @@ void EncodeTo(const Message& message, std::string* out) {
   std::visit(
       [out](const auto& m) {
         using T = std::decay_t<decltype(m)>;
-        out->reserve(out->size() + SizeHint(m));
-        StringSink sink{out};
+        StringSink sink(out, SizeHint(m));
         Packer pk(sink);
         PackHeader<T>(pk);
         PackFields(pk, m);
@@ -269,8 +291,7 @@ void EncodeTo(const Message& message, std::string* out) {
 void EncodeReplyTo(const ClientReply& reply, const std::vector<const Record*>& records,
                    std::string* out) {
   SYNC_CHECK(reply.records.empty());
-  out->reserve(out->size() + 64 + RecordsSizeHint(records));
-  StringSink sink{out};
+  StringSink sink(out, 64 + RecordsSizeHint(records));
   Packer pk(sink);
   PackHeader<ClientReply>(pk);
   PackReplyFields(pk, reply, records);
