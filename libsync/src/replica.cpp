@@ -163,14 +163,13 @@ const Record& Replica::InstallLocal(ClientWrite write, uint64_t now_ms) {
 }
 
 void Replica::Install(Entry* current, Record record) {
-  RecordWrite w{std::move(record), std::nullopt};
-  if (!current->version.empty()) {
-    w.replaces = OriginSeq{current->version.origin, current->seq};
-  }
   if (current->deleted) --tombstones_;
-  if (w.record.deleted) ++tombstones_;
+  if (record.deleted) ++tombstones_;
+  RecordWrite& w = out_.batch.writes.emplace_back(std::move(record), std::nullopt);
+  if (!current->version.empty()) {
+    w.replaces = OriginSeq{std::move(current->version.origin), current->seq};
+  }
   *current = Entry{w.record.version, w.record.seq, w.record.deleted};
-  out_.batch.writes.push_back(std::move(w));
 }
 
 bool Replica::Wins(const Version& incoming, const Version& current) const {
@@ -218,7 +217,8 @@ void Replica::MarkSeen(const std::string& origin, uint64_t seq) {
 
 void Replica::AdvanceTo(const std::string& origin, uint64_t seq) {
   uint64_t next = std::max(vv_.Get(origin), seq);
-  auto it = pending_.find(origin);
+  // Usually nothing is pending at all: spare the lookup.
+  auto it = pending_.empty() ? pending_.end() : pending_.find(origin);
   if (it != pending_.end()) {
     std::set<uint64_t>& seqs = it->second;
     // Seqs at or below the new contiguous end are covered: drop them, and
