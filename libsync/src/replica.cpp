@@ -367,14 +367,21 @@ ReplicaOutput Replica::TakeOutput() {
   // Batches are bounded in records and bytes so that every one stays well
   // under the peers' message size limit.
   std::vector<Outgoing> batches;
-  ChangeBatch cb{options_.node_id, {}};
+  // Sized for the records left, so that filling a batch moves each record once.
+  auto new_batch = [this](size_t left) {
+    ChangeBatch cb{options_.node_id, {}};
+    cb.records.reserve(std::min(left, options_.publish_batch_records));
+    return cb;
+  };
+  ChangeBatch cb = new_batch(unpublished_.size());
   size_t bytes = 0;
-  for (Record& r : unpublished_) {
+  for (size_t i = 0; i < unpublished_.size(); ++i) {
+    Record& r = unpublished_[i];
     const size_t size = r.key.size() + r.value.size();
     if (!cb.records.empty() && (cb.records.size() >= options_.publish_batch_records ||
                                 bytes + size > options_.publish_batch_bytes)) {
       batches.push_back(Outgoing{"", std::move(cb)});
-      cb = ChangeBatch{options_.node_id, {}};
+      cb = new_batch(unpublished_.size() - i);
       bytes = 0;
     }
     bytes += size;
