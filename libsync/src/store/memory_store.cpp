@@ -1,10 +1,12 @@
-// MemoryStore: std::map state behind a shared_ptr. Snapshots share the state
+// MemoryStore: state in standard containers behind a shared_ptr. Snapshots share the state
 // they were opened on; a commit copies the state only when a snapshot still
 // shares it (copy-on-write), so with no open snapshot a commit is in place.
 #include "datasync/memory_store.h"
 
 #include <algorithm>
 #include <map>
+#include <string_view>
+#include <unordered_map>
 
 #include "store/store_codec.h"
 
@@ -13,11 +15,14 @@ namespace {
 
 struct MemoryState {
   MemoryState() = default;
-  // The index points into `records`, so a copy rebuilds it for its own
-  // records (and drops any stale entry on the way).
+  // The key order and the index point into `records`, so a copy rebuilds
+  // them for its own records (dropping any stale index entry on the way).
   MemoryState(const MemoryState& other)
       : records(other.records), metadata(other.metadata), aux(other.aux) {
-    for (const auto& [rkey, record] : records) Index(record);
+    for (const auto& [rkey, record] : records) {
+      ordered.emplace(rkey, &record);
+      Index(record);
+    }
   }
   MemoryState& operator=(const MemoryState&) = delete;
 
@@ -31,11 +36,16 @@ struct MemoryState {
     if (it != by_origin.end()) it->second.erase(entry.seq);
   }
 
-  std::map<std::string, Record> records;  // RecordKey -> record
-  // origin -> seq -> its record. Map nodes never move and records are never
-  // erased (deletes are tombstones), so the pointers stay valid; an entry
-  // whose record was overwritten without `replaces` naming it no longer
-  // matches that record's (origin, seq), and readers skip it.
+  // RecordKey -> record. Hashed, because most writes overwrite a key that
+  // is already here; `ordered` gives scans their key order. Neither map
+  // moves its nodes (rehashing included) and records are never erased
+  // (deletes are tombstones), so the views and pointers into `records`
+  // stay valid.
+  std::unordered_map<std::string, Record> records;
+  std::map<std::string_view, const Record*> ordered;
+  // origin -> seq -> its record. An entry whose record was overwritten
+  // without `replaces` naming it no longer matches that record's (origin,
+  // seq), and readers skip it.
   std::map<std::string, std::map<uint64_t, const Record*>> by_origin;
   Metadata metadata;
   std::map<std::string, std::string> aux;
@@ -95,10 +105,10 @@ class MemoryStore : public Store {
     MemoryState& state = *state_;
     for (const RecordWrite& w : batch.writes) {
       if (w.replaces) state.Unindex(*w.replaces);
-      auto it = state.records
-                    .insert_or_assign(RecordKey(w.record.collection, w.record.key),
-                                      w.record)
-                    .first;
+      auto [it, added] =
+          state.records.try_emplace(RecordKey(w.record.collection, w.record.key));
+      it->second = w.record;
+      if (added) state.ordered.emplace(it->first, &it->second);
       state.Index(it->second);
     }
     if (batch.metadata) state.metadata = *batch.metadata;
@@ -118,16 +128,17 @@ class MemoryStore : public Store {
   Status Scan(const std::string& collection, const std::string& prefix,
               const std::function<bool(const Record&)>& fn) const override {
     const std::string start = RecordKey(collection, prefix);
-    for (auto it = state_->records.lower_bound(start);
-         it != state_->records.end() && it->first.starts_with(start); ++it) {
-      if (!fn(it->second)) break;
+    const auto& ordered = state_->ordered;
+    for (auto it = ordered.lower_bound(start);
+         it != ordered.end() && it->first.starts_with(start); ++it) {
+      if (!fn(*it->second)) break;
     }
     return Status::Ok();
   }
 
   Status ScanAll(const std::function<bool(const Record&)>& fn) const override {
-    for (const auto& [rkey, record] : state_->records) {
-      if (!fn(record)) break;
+    for (const auto& [rkey, record] : state_->ordered) {
+      if (!fn(*record)) break;
     }
     return Status::Ok();
   }
