@@ -15,12 +15,12 @@ namespace {
 
 struct MemoryState {
   MemoryState() = default;
-  // The key order and the index point into `records`, so a copy rebuilds
-  // them for its own records (dropping any stale index entry on the way).
+  // The hash and the index point into `records`, so a copy rebuilds them
+  // for its own records (dropping any stale index entry on the way).
   MemoryState(const MemoryState& other)
       : records(other.records), metadata(other.metadata), aux(other.aux) {
-    for (const auto& [rkey, record] : records) {
-      ordered.emplace(rkey, &record);
+    for (auto& [rkey, record] : records) {
+      by_key.emplace(rkey, &record);
       Index(record);
     }
   }
@@ -36,13 +36,12 @@ struct MemoryState {
     if (it != by_origin.end()) it->second.erase(entry.seq);
   }
 
-  // RecordKey -> record. Hashed, because most writes overwrite a key that
-  // is already here; `ordered` gives scans their key order. Neither map
-  // moves its nodes (rehashing included) and records are never erased
-  // (deletes are tombstones), so the views and pointers into `records`
-  // stay valid.
-  std::unordered_map<std::string, Record> records;
-  std::map<std::string_view, const Record*> ordered;
+  std::map<std::string, Record> records;  // RecordKey -> record, in key order
+  // The same records by hash: most writes overwrite a key that is already
+  // here, and hashing finds it without the ordered map's string comparisons.
+  // Map nodes never move and records are never erased (deletes are
+  // tombstones), so the views and pointers into `records` stay valid.
+  std::unordered_map<std::string_view, Record*> by_key;
   // origin -> seq -> its record. An entry whose record was overwritten
   // without `replaces` naming it no longer matches that record's (origin,
   // seq), and readers skip it.
@@ -105,11 +104,16 @@ class MemoryStore : public Store {
     MemoryState& state = *state_;
     for (const RecordWrite& w : batch.writes) {
       if (w.replaces) state.Unindex(*w.replaces);
-      auto [it, added] =
-          state.records.try_emplace(RecordKey(w.record.collection, w.record.key));
-      it->second = w.record;
-      if (added) state.ordered.emplace(it->first, &it->second);
-      state.Index(it->second);
+      std::string rkey = RecordKey(w.record.collection, w.record.key);
+      auto found = state.by_key.find(rkey);
+      Record* record = found != state.by_key.end() ? found->second : nullptr;
+      if (record == nullptr) {
+        auto it = state.records.emplace(std::move(rkey), Record{}).first;
+        record = &it->second;
+        state.by_key.emplace(it->first, record);
+      }
+      *record = w.record;
+      state.Index(*record);
     }
     if (batch.metadata) state.metadata = *batch.metadata;
     for (const auto& [name, value] : batch.aux) state.aux[name] = value;
@@ -128,17 +132,16 @@ class MemoryStore : public Store {
   Status Scan(const std::string& collection, const std::string& prefix,
               const std::function<bool(const Record&)>& fn) const override {
     const std::string start = RecordKey(collection, prefix);
-    const auto& ordered = state_->ordered;
-    for (auto it = ordered.lower_bound(start);
-         it != ordered.end() && it->first.starts_with(start); ++it) {
-      if (!fn(*it->second)) break;
+    for (auto it = state_->records.lower_bound(start);
+         it != state_->records.end() && it->first.starts_with(start); ++it) {
+      if (!fn(it->second)) break;
     }
     return Status::Ok();
   }
 
   Status ScanAll(const std::function<bool(const Record&)>& fn) const override {
-    for (const auto& [rkey, record] : state_->ordered) {
-      if (!fn(*record)) break;
+    for (const auto& [rkey, record] : state_->records) {
+      if (!fn(record)) break;
     }
     return Status::Ok();
   }
