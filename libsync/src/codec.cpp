@@ -2,7 +2,9 @@
 // The decoder is in codec_decode.cpp.
 #include "datasync/codec.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <msgpack.hpp>
 #include <string>
@@ -16,9 +18,30 @@ namespace {
 
 // msgpack::packer writes through this straight into the caller's string: no
 // intermediate sbuffer, no copy at the end, and EncodeTo reuses capacity.
-struct StringSink {
-  std::string* out;
-  void write(const char* data, size_t size) { out->append(data, size); }
+// The packer writes a few bytes at a time, so each write is a memcpy into
+// room made ahead (inlined for the packer's fixed-size pieces) rather than a
+// call to std::string::append. The string is trimmed to what was written
+// when the sink goes away.
+class StringSink {
+ public:
+  StringSink(std::string* out, size_t size_hint) : out_(out), used_(out->size()) {
+    out_->resize(used_ + size_hint);
+  }
+  ~StringSink() { out_->resize(used_); }
+  StringSink(const StringSink&) = delete;
+  StringSink& operator=(const StringSink&) = delete;
+
+  void write(const char* data, size_t size) {
+    if (out_->size() - used_ < size) {
+      out_->resize(std::max(2 * out_->size(), used_ + size));
+    }
+    std::memcpy(out_->data() + used_, data, size);
+    used_ += size;
+  }
+
+ private:
+  std::string* out_;
+  size_t used_;  // bytes of *out_ written; the rest is room
 };
 using Packer = msgpack::packer<StringSink>;
 
@@ -73,9 +96,14 @@ void Pack(Packer& pk, const Record& r) {
   PackUint(pk, r.seq);
 }
 
-void Pack(Packer& pk, const std::vector<Record>& records) {
+const Record& Deref(const Record& r) { return r; }
+const Record& Deref(const Record* r) { return *r; }
+
+// Records held by value, or by pointer (EncodeReplyTo).
+template <typename R>
+void Pack(Packer& pk, const std::vector<R>& records) {
   pk.pack_array(Length(records.size()));
-  for (const Record& r : records) Pack(pk, r);
+  for (const R& r : records) Pack(pk, Deref(r));
 }
 
 void Pack(Packer& pk, const MemberInfo& m) {
@@ -176,11 +204,13 @@ void PackFields(Packer& pk, const ClientRequest& m) {
   }
 }
 
-void PackFields(Packer& pk, const ClientReply& m) {
+// `records` in place of m.records.
+template <typename R>
+void PackReplyFields(Packer& pk, const ClientReply& m, const std::vector<R>& records) {
   PackUint(pk, m.request_id);
   PackCode(pk, m.code);
   PackStr(pk, m.message);
-  Pack(pk, m.records);
+  Pack(pk, records);
   PackStr(pk, m.digest);
   if (m.status.has_value()) {
     Pack(pk, *m.status);
@@ -188,6 +218,8 @@ void PackFields(Packer& pk, const ClientReply& m) {
     pk.pack_nil();
   }
 }
+
+void PackFields(Packer& pk, const ClientReply& m) { PackReplyFields(pk, m, m.records); }
 
 void PackFields(Packer& pk, const Join& m) { Pack(pk, m.member); }
 
@@ -211,15 +243,24 @@ void PackFields(Packer& pk, const Leave& m) { PackStr(pk, m.node_id); }
 
 void PackFields(Packer& pk, const Shutdown& m) { PackBool(pk, m.cluster); }
 
-// Reserving up front turns the string's geometric regrowth (a copy of
+// Making room up front turns the string's geometric regrowth (a copy of
 // everything so far at each step) into one allocation for big batches.
-size_t RecordsSizeHint(const std::vector<Record>& records) {
+template <typename R>
+size_t RecordsSizeHint(const std::vector<R>& records) {
   size_t n = 16;
-  for (const Record& r : records) {
+  for (const R& rec : records) {
+    const Record& r = Deref(rec);
     n += r.collection.size() + r.key.size() + r.value.size() + r.version.origin.size() +
          32;
   }
   return n;
+}
+
+template <typename T>
+void PackHeader(Packer& pk) {
+  pk.pack_array(wire::kHeaderElements + wire::Traits<T>::kFields);
+  PackUint(pk, kProtocolVersion);
+  PackUint(pk, static_cast<uint64_t>(wire::Traits<T>::kType));
 }
 
 template <typename T>
@@ -239,15 +280,21 @@ void EncodeTo(const Message& message, std::string* out) {
   std::visit(
       [out](const auto& m) {
         using T = std::decay_t<decltype(m)>;
-        out->reserve(out->size() + SizeHint(m));
-        StringSink sink{out};
+        StringSink sink(out, SizeHint(m));
         Packer pk(sink);
-        pk.pack_array(wire::kHeaderElements + wire::Traits<T>::kFields);
-        PackUint(pk, kProtocolVersion);
-        PackUint(pk, static_cast<uint64_t>(wire::Traits<T>::kType));
+        PackHeader<T>(pk);
         PackFields(pk, m);
       },
       message);
+}
+
+void EncodeReplyTo(const ClientReply& reply, const std::vector<const Record*>& records,
+                   std::string* out) {
+  SYNC_CHECK(reply.records.empty());
+  StringSink sink(out, 64 + RecordsSizeHint(records));
+  Packer pk(sink);
+  PackHeader<ClientReply>(pk);
+  PackReplyFields(pk, reply, records);
 }
 
 std::string Encode(const Message& message) {

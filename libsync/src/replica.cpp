@@ -82,7 +82,7 @@ void Replica::Delete(ClientToken token, const std::string& collection,
   LocalWrite(token, collection, key, nullptr, now_ms);
 }
 
-void Replica::WriteBatch(ClientToken token, const std::vector<ClientWrite>& writes,
+void Replica::WriteBatch(ClientToken token, std::vector<ClientWrite> writes,
                          uint64_t now_ms) {
   Status invalid = writes.empty() ? Status::Invalid("a batch holds at least one write")
                                   : Status::Ok();
@@ -103,9 +103,7 @@ void Replica::WriteBatch(ClientToken token, const std::vector<ClientWrite>& writ
     return;
   }
   const Record* last = nullptr;
-  for (const ClientWrite& w : writes) {
-    last = &InstallLocal(w.collection, w.key, w.deleted ? nullptr : &w.value, now_ms);
-  }
+  for (ClientWrite& w : writes) last = &InstallLocal(std::move(w), now_ms);
   out_.replies.push_back(Reply{token, Status::Ok(), last->version, last->seq});
 }
 
@@ -141,17 +139,17 @@ void Replica::LocalWrite(ClientToken token, const std::string& collection,
     out_.replies.push_back(Reply{token, std::move(invalid), {}, 0});
     return;
   }
-  const Record& r = InstallLocal(collection, key, value, now_ms);
+  const Record& r = InstallLocal(
+      ClientWrite{collection, key, value ? *value : std::string(), value == nullptr}, now_ms);
   out_.replies.push_back(Reply{token, Status::Ok(), r.version, r.seq});
 }
 
-const Record& Replica::InstallLocal(const std::string& collection, const std::string& key,
-                                    const std::string* value, uint64_t now_ms) {
+const Record& Replica::InstallLocal(ClientWrite write, uint64_t now_ms) {
   Record r;
-  r.collection = collection;
-  r.key = key;
-  if (value) r.value = *value;
-  r.deleted = value == nullptr;
+  r.collection = std::move(write.collection);
+  r.key = std::move(write.key);
+  r.value = std::move(write.value);
+  r.deleted = write.deleted;
   r.version = Version{hlc_.Now(now_ms), options_.node_id};
   r.seq = ++own_seq_;
   vv_.Set(options_.node_id, own_seq_);
@@ -159,19 +157,19 @@ const Record& Replica::InstallLocal(const std::string& collection, const std::st
   ++counters_.local_writes;
   meta_dirty_ = true;
   unpublished_.push_back(r);
-  Install(&index_[RecordKey(collection, key)], std::move(r));
+  Entry* current = &index_[RecordKey(r.collection, r.key)];
+  Install(current, std::move(r));
   return out_.batch.writes.back().record;
 }
 
 void Replica::Install(Entry* current, Record record) {
-  RecordWrite w{std::move(record), std::nullopt};
-  if (!current->version.empty()) {
-    w.replaces = OriginSeq{current->version.origin, current->seq};
-  }
   if (current->deleted) --tombstones_;
-  if (w.record.deleted) ++tombstones_;
+  if (record.deleted) ++tombstones_;
+  RecordWrite& w = out_.batch.writes.emplace_back(std::move(record), std::nullopt);
+  if (!current->version.empty()) {
+    w.replaces = OriginSeq{std::move(current->version.origin), current->seq};
+  }
   *current = Entry{w.record.version, w.record.seq, w.record.deleted};
-  out_.batch.writes.push_back(std::move(w));
 }
 
 bool Replica::Wins(const Version& incoming, const Version& current) const {
@@ -219,7 +217,8 @@ void Replica::MarkSeen(const std::string& origin, uint64_t seq) {
 
 void Replica::AdvanceTo(const std::string& origin, uint64_t seq) {
   uint64_t next = std::max(vv_.Get(origin), seq);
-  auto it = pending_.find(origin);
+  // Usually nothing is pending at all: spare the lookup.
+  auto it = pending_.empty() ? pending_.end() : pending_.find(origin);
   if (it != pending_.end()) {
     std::set<uint64_t>& seqs = it->second;
     // Seqs at or below the new contiguous end are covered: drop them, and
@@ -246,29 +245,29 @@ void Replica::RaiseOwnSeq(uint64_t seq) {
   meta_dirty_ = true;
 }
 
-void Replica::OnMessage(const Message& message, uint64_t now_ms) {
-  if (const auto* m = std::get_if<ChangeBatch>(&message)) {
-    OnChangeBatch(*m, now_ms);
+void Replica::OnMessage(Message message, uint64_t now_ms) {
+  if (auto* m = std::get_if<ChangeBatch>(&message)) {
+    OnChangeBatch(std::move(*m), now_ms);
   } else if (const auto* m = std::get_if<Heartbeat>(&message)) {
     OnHeartbeat(*m, now_ms);
   } else if (const auto* m = std::get_if<CatchUpRequest>(&message)) {
     OnCatchUpRequest(*m, now_ms);
   } else if (const auto* m = std::get_if<CatchUpNext>(&message)) {
     OnCatchUpNext(*m, now_ms);
-  } else if (const auto* m = std::get_if<CatchUpPage>(&message)) {
-    OnCatchUpPage(*m, now_ms);
+  } else if (auto* m = std::get_if<CatchUpPage>(&message)) {
+    OnCatchUpPage(std::move(*m), now_ms);
   } else {
     ++counters_.ignored_messages;
   }
 }
 
-void Replica::OnChangeBatch(const ChangeBatch& batch, uint64_t now_ms) {
+void Replica::OnChangeBatch(ChangeBatch batch, uint64_t now_ms) {
   if (options_.mode == NodeMode::kSendOnly || batch.origin == options_.node_id) {
     ++counters_.ignored_messages;
     return;
   }
   bool gap = false;
-  for (const Record& r : batch.records) {
+  for (Record& r : batch.records) {
     // A publisher sends only its own writes; anything else is not trusted
     // as a statement about its sequence.
     if (r.version.origin != batch.origin) {
@@ -282,7 +281,7 @@ void Replica::OnChangeBatch(const ChangeBatch& batch, uint64_t now_ms) {
     } else if (r.seq > have + 1 && !IsPending(r.version.origin, r.seq - 1)) {
       gap = true;
     }
-    ApplyRemote(r, now_ms);
+    ApplyRemote(std::move(r), now_ms);
   }
   if (gap) {
     ++counters_.gaps_detected;
@@ -368,14 +367,21 @@ ReplicaOutput Replica::TakeOutput() {
   // Batches are bounded in records and bytes so that every one stays well
   // under the peers' message size limit.
   std::vector<Outgoing> batches;
-  ChangeBatch cb{options_.node_id, {}};
+  // Sized for the records left, so that filling a batch moves each record once.
+  auto new_batch = [this](size_t left) {
+    ChangeBatch cb{options_.node_id, {}};
+    cb.records.reserve(std::min(left, options_.publish_batch_records));
+    return cb;
+  };
+  ChangeBatch cb = new_batch(unpublished_.size());
   size_t bytes = 0;
-  for (Record& r : unpublished_) {
+  for (size_t i = 0; i < unpublished_.size(); ++i) {
+    Record& r = unpublished_[i];
     const size_t size = r.key.size() + r.value.size();
     if (!cb.records.empty() && (cb.records.size() >= options_.publish_batch_records ||
                                 bytes + size > options_.publish_batch_bytes)) {
       batches.push_back(Outgoing{"", std::move(cb)});
-      cb = ChangeBatch{options_.node_id, {}};
+      cb = new_batch(unpublished_.size() - i);
       bytes = 0;
     }
     bytes += size;

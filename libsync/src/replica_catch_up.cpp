@@ -103,7 +103,7 @@ void Replica::Refuse(const std::string& peer, uint64_t request_id, Code code,
   out_.messages.push_back(Outgoing{peer, std::move(page)});
 }
 
-void Replica::OnCatchUpPage(const CatchUpPage& page, uint64_t now_ms) {
+void Replica::OnCatchUpPage(CatchUpPage page, uint64_t now_ms) {
   if (!in_flight_ || page.from != in_flight_->peer ||
       page.request_id != in_flight_->request_id) {
     ++counters_.ignored_messages;  // a stale answer to a request we gave up on
@@ -122,7 +122,7 @@ void Replica::OnCatchUpPage(const CatchUpPage& page, uint64_t now_ms) {
     in_flight_.reset();
     return;
   }
-  for (const Record& r : page.records) ApplyRemote(r, now_ms);
+  for (Record& r : page.records) ApplyRemote(std::move(r), now_ms);
   if (!page.done) {
     in_flight_->deadline_ms = now_ms + options_.catch_up_timeout_ms;
     in_flight_->next_page = page.page + 1;

@@ -85,7 +85,7 @@ void NodeLoop::OnRequest(std::vector<std::string> envelope, ClientRequest reques
     case ClientOp::kPut:
     case ClientOp::kDelete:
     case ClientOp::kWriteBatch:
-      OnWrite(std::move(envelope), request);
+      OnWrite(std::move(envelope), std::move(request));
       return;
     case ClientOp::kGet:
     case ClientOp::kScan:
@@ -118,7 +118,7 @@ void NodeLoop::OnRequest(std::vector<std::string> envelope, ClientRequest reques
                                 std::to_string(pending_requests()) + "); retry later"));
 }
 
-void NodeLoop::OnWrite(std::vector<std::string> envelope, const ClientRequest& request) {
+void NodeLoop::OnWrite(std::vector<std::string> envelope, ClientRequest request) {
   if (pending_requests() >= config_.max_pending_requests) {
     ++counters_.busy_replies;
     SendReply(envelope, Error(request.request_id, Code::kBusy,
@@ -140,7 +140,7 @@ void NodeLoop::OnWrite(std::vector<std::string> envelope, const ClientRequest& r
   if (writes_waiting_ == 0) first_write_ms_ = SteadyMs();
   writes_waiting_ += batch ? std::max<size_t>(request.writes.size(), 1) : 1;
   if (batch) {
-    replica_->WriteBatch(token, request.writes, ReplicaNowMs());
+    replica_->WriteBatch(token, std::move(request.writes), ReplicaNowMs());
   } else if (put) {
     replica_->Put(token, request.collection, request.key, request.value, ReplicaNowMs());
   } else {

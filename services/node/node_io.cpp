@@ -53,7 +53,7 @@ bool NodeLoop::DrainSub(size_t budget) {
                std::string("unexpected ") + MessageName(m.value()));
       continue;
     }
-    replica_->OnMessage(m.value(), wall);
+    replica_->OnMessage(std::move(m).value(), wall);
   }
   return true;
 }
@@ -84,7 +84,7 @@ bool NodeLoop::DrainSync(size_t budget) {
                    " or sender not its routing id");
       continue;
     }
-    replica_->OnMessage(m.value(), wall);
+    replica_->OnMessage(std::move(m).value(), wall);
   }
   return true;
 }
@@ -112,7 +112,7 @@ bool NodeLoop::DrainPeer(const std::string& peer_id, zmq::socket_t* dealer,
                std::string("unexpected ") + MessageName(m.value()) + " from " + peer_id);
       continue;
     }
-    replica_->OnMessage(m.value(), wall);
+    replica_->OnMessage(std::move(m).value(), wall);
   }
   return true;
 }

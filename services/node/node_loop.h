@@ -138,7 +138,7 @@ class NodeLoop {
   // node_api.cpp: client requests.
   bool DrainApi(size_t budget);
   void OnRequest(std::vector<std::string> envelope, ClientRequest request);
-  void OnWrite(std::vector<std::string> envelope, const ClientRequest& request);
+  void OnWrite(std::vector<std::string> envelope, ClientRequest request);
   void OnShutdownRequest(const std::vector<std::string>& envelope,
                          const ClientRequest& request);
   void SendWriteReplies(const std::vector<Reply>& replies);

@@ -31,7 +31,7 @@ void Watchers::Expire(uint64_t now_ms) {
 void Watchers::Stream(zmq::socket_ref api, const std::vector<const Record*>& records) {
   for (auto it = watchers_.begin(); it != watchers_.end();) {
     const std::string& filter = it->first.second;
-    std::vector<Record> chunk;
+    std::vector<const Record*> chunk;
     size_t bytes = 0;
     bool alive = true;
     for (const Record* r : records) {
@@ -39,16 +39,16 @@ void Watchers::Stream(zmq::socket_ref api, const std::vector<const Record*>& rec
       const size_t size = r->collection.size() + r->key.size() + r->value.size() + 64;
       if (chunk.size() >= kMaxReplyRecords ||
           (!chunk.empty() && bytes + size > max_reply_bytes_)) {
-        alive = SendTo(api, it->first, it->second, std::move(chunk), bytes);
+        alive = SendTo(api, it->first, it->second, chunk, bytes);
         chunk.clear();
         bytes = 0;
         if (!alive) break;
       }
-      chunk.push_back(*r);
+      chunk.push_back(r);
       bytes += size;
     }
     if (alive && !chunk.empty())
-      alive = SendTo(api, it->first, it->second, std::move(chunk), bytes);
+      alive = SendTo(api, it->first, it->second, chunk, bytes);
     if (alive) {
       ++it;
     } else {
@@ -59,15 +59,16 @@ void Watchers::Stream(zmq::socket_ref api, const std::vector<const Record*>& rec
 }
 
 bool Watchers::SendTo(zmq::socket_ref api, const Key& key, Watcher& watcher,
-                      std::vector<Record> records, size_t bytes) {
+                      const std::vector<const Record*>& records, size_t bytes) {
   if (watcher.bytes_since_renewal + bytes > max_bytes_per_renewal_) {
     ++dropped_replies_;
     return true;
   }
   ClientReply reply;
   reply.request_id = watcher.request_id;
-  reply.records = std::move(records);
-  switch (transport::SendFrames(api, key.first, Encode(Message(std::move(reply))))) {
+  encoded_.clear();
+  EncodeReplyTo(reply, records, &encoded_);
+  switch (transport::SendFrames(api, key.first, encoded_)) {
     case transport::SendResult::kSent:
       watcher.bytes_since_renewal += bytes;
       return true;

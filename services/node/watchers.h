@@ -63,7 +63,7 @@ class Watchers {
 
   // False when the watcher's client is gone.
   bool SendTo(zmq::socket_ref api, const Key& key, Watcher& watcher,
-              std::vector<Record> records, size_t bytes);
+              const std::vector<const Record*>& records, size_t bytes);
 
   size_t max_bytes_per_renewal_;
   size_t max_watchers_;
@@ -71,6 +71,8 @@ class Watchers {
   std::map<Key, Watcher> watchers_;
   uint64_t dropped_replies_ = 0;
   uint64_t dropped_watchers_ = 0;
+  // Reused by every reply; at most max_reply_bytes_ plus one record.
+  std::string encoded_;
 };
 
 }  // namespace datasync

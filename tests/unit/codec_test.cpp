@@ -154,6 +154,19 @@ TEST(CodecEncode, EncodeToAppendsAndReusesCapacity) {
   EXPECT_EQ(out.capacity(), capacity);
 }
 
+TEST(CodecEncode, ReplyFromRecordPointersEncodesAsTheReplyHoldingThem) {
+  const std::vector<Record> records = SampleBatch(3).records;
+  ClientReply head{7, Code::kOk, "", {}, "ab12", SampleStatus()};
+  ClientReply whole = head;
+  whole.records = records;
+  std::string out = "prefix";
+  EncodeReplyTo(head, {&records[0], &records[1], &records[2]}, &out);
+  EXPECT_EQ(out, "prefix" + Encode(whole));
+  out.clear();
+  EncodeReplyTo(ClientReply{}, {}, &out);
+  EXPECT_EQ(out, Encode(ClientReply{}));
+}
+
 TEST(CodecDecode, AcceptsAnyIntegerFormOfAUint) {
   // [1, 11, "a", 13] with 1 as uint64 and 13 as int8: the same values.
   const std::string bytes = codec_test::Packed([](auto& pk) {

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "datasync/messages.h"
 #include "datasync/status.h"
@@ -30,6 +31,12 @@ struct CodecLimits {
 std::string Encode(const Message& message);
 // Appends the encoding to *out (reuses its capacity).
 void EncodeTo(const Message& message, std::string* out);
+// Appends the encoding of `reply` with `records` as its records: the bytes
+// EncodeTo gives for that reply, without copying the records into it (a
+// change feed sends records the caller still holds).
+// REQUIRES: reply.records is empty.
+void EncodeReplyTo(const ClientReply& reply, const std::vector<const Record*>& records,
+                   std::string* out);
 
 // Decodes one message. Errors (kInvalidArgument) name what was wrong:
 // truncation, trailing bytes, a wrong type, an oversize field, an unknown

@@ -120,8 +120,7 @@ class Replica {
               const std::string& key, uint64_t now_ms);
   // Every write or none: one invalid write refuses the batch. One reply,
   // with the version and seq of the last write.
-  void WriteBatch(ClientToken token, const std::vector<ClientWrite>& writes,
-                  uint64_t now_ms);
+  void WriteBatch(ClientToken token, std::vector<ClientWrite> writes, uint64_t now_ms);
 
   // Adds a named value to the next batch, so that it commits atomically
   // with the writes fed before it (a connector's resume position).
@@ -129,7 +128,8 @@ class Replica {
 
   // A message from a peer (through SUB or the sync socket). Messages that
   // are not replication messages are counted and ignored.
-  void OnMessage(const Message& message, uint64_t now_ms);
+  // Taken by value: records are moved from it into the store batch.
+  void OnMessage(Message message, uint64_t now_ms);
 
   // Timers: heartbeats, anti-entropy, catch-up timeouts and session expiry.
   void Tick(uint64_t now_ms);
@@ -191,8 +191,7 @@ class Replica {
   Status CheckLocalWrite(const std::string& collection, const std::string& key,
                          const std::string* value) const;
   // Gives an accepted write its version and seq; returns the record.
-  const Record& InstallLocal(const std::string& collection, const std::string& key,
-                             const std::string* value, uint64_t now_ms);
+  const Record& InstallLocal(ClientWrite write, uint64_t now_ms);
   bool Wins(const Version& incoming, const Version& current) const;
   // Makes `record` the current version of its key (`current` is its index
   // entry) and adds the store write that replaces the old one.
@@ -206,11 +205,11 @@ class Replica {
   void AdvanceTo(const std::string& origin, uint64_t seq);
   void RaiseOwnSeq(uint64_t seq);
 
-  void OnChangeBatch(const ChangeBatch& batch, uint64_t now_ms);
+  void OnChangeBatch(ChangeBatch batch, uint64_t now_ms);
   void OnHeartbeat(const Heartbeat& hb, uint64_t now_ms);
   void OnCatchUpRequest(const CatchUpRequest& req, uint64_t now_ms);
   void OnCatchUpNext(const CatchUpNext& next, uint64_t now_ms);
-  void OnCatchUpPage(const CatchUpPage& page, uint64_t now_ms);
+  void OnCatchUpPage(CatchUpPage page, uint64_t now_ms);
   void ServePage(const std::string& peer, uint64_t request_id, Session* session);
   void RequestCatchUp(const std::string& peer, uint64_t now_ms);
   void MaybeCatchUp(uint64_t now_ms);

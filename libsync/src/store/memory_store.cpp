@@ -1,10 +1,12 @@
-// MemoryStore: std::map state behind a shared_ptr. Snapshots share the state
+// MemoryStore: state in standard containers behind a shared_ptr. Snapshots share the state
 // they were opened on; a commit copies the state only when a snapshot still
 // shares it (copy-on-write), so with no open snapshot a commit is in place.
 #include "datasync/memory_store.h"
 
 #include <algorithm>
 #include <map>
+#include <string_view>
+#include <unordered_map>
 
 #include "store/store_codec.h"
 
@@ -12,8 +14,38 @@ namespace datasync {
 namespace {
 
 struct MemoryState {
-  std::map<std::string, Record> records;       // RecordKey -> record
-  std::map<OriginSeq, std::string> by_origin;  // -> RecordKey
+  MemoryState() = default;
+  // The hash and the index point into `records`, so a copy rebuilds them
+  // for its own records (dropping any stale index entry on the way).
+  MemoryState(const MemoryState& other)
+      : records(other.records), metadata(other.metadata), aux(other.aux) {
+    for (auto& [rkey, record] : records) {
+      by_key.emplace(rkey, &record);
+      Index(record);
+    }
+  }
+  MemoryState& operator=(const MemoryState&) = delete;
+
+  void Index(const Record& record) {
+    auto& seqs = by_origin[record.version.origin];
+    // Seqs mostly arrive in increasing order: the hint makes that O(1).
+    seqs.insert_or_assign(seqs.end(), record.seq, &record);
+  }
+  void Unindex(const OriginSeq& entry) {
+    auto it = by_origin.find(entry.origin);
+    if (it != by_origin.end()) it->second.erase(entry.seq);
+  }
+
+  std::map<std::string, Record> records;  // RecordKey -> record, in key order
+  // The same records by hash: most writes overwrite a key that is already
+  // here, and hashing finds it without the ordered map's string comparisons.
+  // Map nodes never move and records are never erased (deletes are
+  // tombstones), so the views and pointers into `records` stay valid.
+  std::unordered_map<std::string_view, Record*> by_key;
+  // origin -> seq -> its record. An entry whose record was overwritten
+  // without `replaces` naming it no longer matches that record's (origin,
+  // seq), and readers skip it.
+  std::map<std::string, std::map<uint64_t, const Record*>> by_origin;
   Metadata metadata;
   std::map<std::string, std::string> aux;
 };
@@ -21,40 +53,27 @@ struct MemoryState {
 Status ReadSinceFromState(const MemoryState& state, const VersionVector& since,
                           OriginSeq* cursor, size_t max_records, size_t max_bytes,
                           std::vector<Record>* out, bool* done) {
-  const auto& index = state.by_origin;
-  auto start_of = [&](const std::string& origin, uint64_t after) {
-    return index.upper_bound(OriginSeq{origin, std::max(after, since.Get(origin))});
-  };
-  std::string origin;  // the origin `it` was positioned for
-  auto it = index.begin();
-  if (!cursor->origin.empty()) {
-    origin = cursor->origin;
-    it = start_of(origin, cursor->seq);
-  }
   size_t records = 0, bytes = 0;
   max_records = std::max<size_t>(max_records, 1);
-  while (it != index.end()) {
-    if (it->first.origin != origin) {
-      // Entering an origin: skip what `since` already covers there.
-      origin = it->first.origin;
-      if (since.Get(origin) > 0) {
-        it = start_of(origin, 0);
-        continue;
+  auto origin_it = cursor->origin.empty() ? state.by_origin.begin()
+                                          : state.by_origin.lower_bound(cursor->origin);
+  for (; origin_it != state.by_origin.end(); ++origin_it) {
+    const auto& [origin, seqs] = *origin_it;
+    // Skip what `since` covers, and what earlier pages of this origin sent.
+    uint64_t after = since.Get(origin);
+    if (origin == cursor->origin) after = std::max(after, cursor->seq);
+    for (auto it = seqs.upper_bound(after); it != seqs.end(); ++it) {
+      const Record& rec = *it->second;
+      if (rec.version.origin != origin || rec.seq != it->first) continue;  // stale
+      if (records >= max_records || (records > 0 && bytes >= max_bytes)) {
+        *done = false;
+        return Status::Ok();
       }
-    }
-    if (records >= max_records || (records > 0 && bytes >= max_bytes)) {
-      *done = false;
-      return Status::Ok();
-    }
-    // An entry the caller forgot to name in `replaces` is stale: skip it.
-    auto rec = state.records.find(it->second);
-    if (rec != state.records.end() && rec->second.origin_seq() == it->first) {
-      out->push_back(rec->second);
-      *cursor = it->first;
+      out->push_back(rec);
+      *cursor = OriginSeq{origin, rec.seq};
       ++records;
-      bytes += rec->second.key.size() + rec->second.value.size();
+      bytes += rec.key.size() + rec.value.size();
     }
-    ++it;
   }
   *done = true;
   return Status::Ok();
@@ -84,10 +103,17 @@ class MemoryStore : public Store {
     if (state_.use_count() > 1) state_ = std::make_shared<MemoryState>(*state_);
     MemoryState& state = *state_;
     for (const RecordWrite& w : batch.writes) {
-      if (w.replaces) state.by_origin.erase(*w.replaces);
+      if (w.replaces) state.Unindex(*w.replaces);
       std::string rkey = RecordKey(w.record.collection, w.record.key);
-      state.by_origin[w.record.origin_seq()] = rkey;
-      state.records.insert_or_assign(std::move(rkey), w.record);
+      auto found = state.by_key.find(rkey);
+      Record* record = found != state.by_key.end() ? found->second : nullptr;
+      if (record == nullptr) {
+        auto it = state.records.emplace(std::move(rkey), Record{}).first;
+        record = &it->second;
+        state.by_key.emplace(it->first, record);
+      }
+      *record = w.record;
+      state.Index(*record);
     }
     if (batch.metadata) state.metadata = *batch.metadata;
     for (const auto& [name, value] : batch.aux) state.aux[name] = value;
