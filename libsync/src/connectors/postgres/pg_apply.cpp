@@ -166,9 +166,12 @@ Status PgBackend::ReadApplied(
     for (const std::string& k : keys[t]) {
       array += (array.size() > 1 ? ",\"\\\\x" : "\"\\\\x") + k + "\"";
     }
+    // A look-up per key, on the whole primary key: with "key = ANY ($3)"
+    // the planner filters every row of the table instead (0.5 s at 50,000).
     reads.push_back(
-        {"SELECT encode(key, 'hex'), hlc::text, origin FROM _datasync.applied "
-         "WHERE connector = $1 AND tbl = $2 AND key = ANY ($3::bytea[])",
+        {"SELECT encode(a.key, 'hex'), a.hlc::text, a.origin "
+         "FROM unnest($3::bytea[]) k, LATERAL (SELECT * FROM _datasync.applied "
+         "WHERE connector = $1 AND tbl = $2 AND key = k LIMIT 1) a",
          {config_.name, tables_[t].name, array + "}"}});
     table_of.push_back(t);
   }
