@@ -441,22 +441,28 @@ TEST_F(PostgresConnectorIt, BadTablesAndValuesAreReportedByNameWhileTheRestSyncs
   }
   // A value PostgreSQL refuses (text in an integer column, which SQLite
   // lets an application store) is counted with its key; the rest applies.
+  // Two in one transaction: the batch is written again twice.
   ASSERT_TRUE(RunSqliteApp(app_.path(),
+                           "BEGIN;\n"
                            "INSERT INTO items(id, name, qty) VALUES (1, 'ok', 1);\n"
                            "INSERT INTO items(id, name, qty) VALUES (2, 'bad', 'lots');\n"
-                           "INSERT INTO items(id, name, qty) VALUES (3, 'ok', 3);\n"));
+                           "INSERT INTO items(id, name, qty) VALUES (3, 'ok', 3);\n"
+                           "INSERT INTO items(id, name, qty) VALUES (4, 'bad', 'many');\n"
+                           "INSERT INTO items(id, name, qty) VALUES (5, 'ok', 5);\n"
+                           "COMMIT;\n"));
   ASSERT_TRUE(
-      WaitUntil([&] { return pg_->Int("SELECT count(*) FROM items") == 2; }, 10s));
+      WaitUntil([&] { return pg_->Int("SELECT count(*) FROM items") == 3; }, 10s));
   ASSERT_TRUE(
-      WaitUntil([&] { return ConnectorCounter(*cluster_, "a", "failed") == 1; }, 10s))
+      WaitUntil([&] { return ConnectorCounter(*cluster_, "a", "failed") == 2; }, 10s))
       << StatusDump(*cluster_, kPair);
-  EXPECT_EQ(pg_->Query("SELECT string_agg(id::text, ',' ORDER BY id) FROM items"), "1,3");
+  EXPECT_EQ(pg_->Query("SELECT string_agg(id::text, ',' ORDER BY id) FROM items"),
+            "1,3,5");
   EXPECT_NE(cluster_->LogTail("a", 20000).find("invalid input syntax for type integer"),
             std::string::npos)
       << cluster_->LogTail("a");
   // And PostgreSQL's own changes still flow.
   ASSERT_TRUE(server_->Psql(db_, PgInserts(10, 1)));
-  ASSERT_TRUE(WaitUntil([&] { return app_.Count().value_or(0) == 4; }, 10s));
+  ASSERT_TRUE(WaitUntil([&] { return app_.Count().value_or(0) == 6; }, 10s));
 }
 
 TEST_F(PostgresConnectorIt, ServerWithoutLogicalWalLevelIsReportedByTheSettingsName) {

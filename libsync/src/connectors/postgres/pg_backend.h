@@ -5,6 +5,7 @@
 // Private to libsync/src/connectors/postgres; one thread.
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -47,11 +48,25 @@ class PgBackend : public ConnectorBackend {
   // The keys with a change after `after` still to be captured.
   Status PendingKeys(const Position& after,
                      std::set<std::pair<size_t, std::string>>* keys);
+  // A record of a batch to write: its index, table, key columns, key in hex.
+  struct Planned {
+    size_t record, table;
+    std::vector<std::string> key;
+    std::string hex;
+  };
   // One pass over the batch; a record failing for good goes to *failed
   // (by index) and ends the pass with `retry`.
   Status ApplyPass(const ConnectorApply& batch,
                    const std::set<std::pair<size_t, std::string>>& pending,
                    std::vector<std::string>* failed, ApplyResult* result, bool* retry);
+  // Begins the batch's transaction and reads the applied versions of `keys`
+  // (hex, by table index) into *applied.
+  Status ReadApplied(const std::vector<std::vector<std::string>>& keys,
+                     std::map<std::pair<size_t, std::string>, Version>* applied);
+  // The statement writing `r` with its applied version; false, with
+  // *failure, for a value that does not fit the table.
+  bool WriteOf(const Table& t, const Record& r, const Planned& p, Statement* out,
+               std::string* failure);
   Position Here(const std::string& text) const;
   const Table* TableOf(const std::string& collection) const;
 

@@ -3,6 +3,8 @@
 namespace datasync::pg_connector {
 namespace {
 
+constexpr size_t kMaxPrepared = 256;
+
 std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
@@ -32,6 +34,7 @@ Status PgConn::Open(const std::string& conninfo, const std::string& context) {
 void PgConn::Close() {
   if (conn_ != nullptr) PQfinish(conn_);
   conn_ = nullptr;
+  prepared_.clear();  // prepared statements live and die with their session
 }
 
 Result<PgResult> PgConn::Query(const std::string& sql, const std::vector<Param>& params,
@@ -47,13 +50,84 @@ Result<PgResult> PgConn::Query(const std::string& sql, const std::vector<Param>&
                                 binary ? 1 : 0));
   const ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
-  const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+  return ErrorOf(r.get(), sqlstate);
+}
+
+Status PgConn::ErrorOf(const PGresult* r, std::string* sqlstate) const {
+  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   if (sqlstate != nullptr) *sqlstate = state ? state : "";
-  std::string message = r ? PQresultErrorMessage(r.get()) : PQerrorMessage(conn_);
+  std::string message = r ? PQresultErrorMessage(r) : PQerrorMessage(conn_);
   if (PQstatus(conn_) != CONNECTION_OK) {
     return Status::IoError(context_ + ": connection lost: " + Trim(message));
   }
   return Status::IoError(context_ + ": " + Trim(message));
+}
+
+Status PgConn::Pipeline(const std::vector<Statement>& statements,
+                        std::vector<PgResult>* results, size_t* failed,
+                        std::string* sqlstate) {
+  results->clear();
+  if (conn_ == nullptr) return Status::IoError(context_ + ": not connected");
+  if (PQenterPipelineMode(conn_) != 1) return ErrorOf(nullptr, sqlstate);
+  // What each result answers, in order: a statement, or its preparation.
+  struct Expected {
+    size_t statement;
+    bool prepare;
+  };
+  std::vector<Expected> expected;
+  bool sent = true;
+  for (size_t i = 0; i < statements.size() && sent; ++i) {
+    const Statement& st = statements[i];
+    std::vector<const char*> values;
+    for (const Param& p : st.params) values.push_back(p ? p->c_str() : nullptr);
+    const int n = static_cast<int>(values.size());
+    auto it = prepared_.find(st.sql);
+    // Shapes are few (a table's columns); the bound only guards memory.
+    if (it == prepared_.end() && prepared_.size() < kMaxPrepared) {
+      it = prepared_.emplace(st.sql, "datasync_" + std::to_string(next_name_++)).first;
+      sent = PQsendPrepare(conn_, it->second.c_str(), st.sql.c_str(), 0, nullptr) == 1;
+      expected.push_back({i, true});
+    }
+    if (!sent) break;
+    sent = it != prepared_.end()
+               ? PQsendQueryPrepared(conn_, it->second.c_str(), n, values.data(), nullptr,
+                                     nullptr, 0) == 1
+               : PQsendQueryParams(conn_, st.sql.c_str(), n, nullptr, values.data(),
+                                   nullptr, nullptr, 0) == 1;
+    expected.push_back({i, false});
+  }
+  if (sent) sent = PQpipelineSync(conn_) == 1;
+  Status out = sent ? Status::Ok() : ErrorOf(nullptr, sqlstate);
+  // Every result up to the sync is read, even after an error, so that the
+  // connection leaves pipeline mode ready for the next statement.
+  size_t next = 0;
+  int empty = 0;
+  while (sent) {
+    PgResult r(PQgetResult(conn_));
+    if (!r) {
+      // A null ends each statement's results; two in a row: nothing more.
+      if (++empty > 1 || PQstatus(conn_) != CONNECTION_OK) break;
+      continue;
+    }
+    empty = 0;
+    const ExecStatusType st = PQresultStatus(r.get());
+    if (st == PGRES_PIPELINE_SYNC) break;
+    if (next >= expected.size()) continue;
+    const Expected e = expected[next++];
+    const bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    // Not prepared (an error, or skipped after one): prepare it next time.
+    if (e.prepare && !ok) prepared_.erase(statements[e.statement].sql);
+    if (ok && !e.prepare) results->push_back(std::move(r));
+    if (st != PGRES_PIPELINE_ABORTED && !ok && out.ok()) {
+      out = ErrorOf(r.get(), sqlstate);
+      if (failed != nullptr) *failed = e.statement;
+    }
+  }
+  if (out.ok() && results->size() != statements.size()) {
+    out = ErrorOf(nullptr, sqlstate);
+  }
+  if (PQexitPipelineMode(conn_) != 1 && out.ok()) out = ErrorOf(nullptr, sqlstate);
+  return out;
 }
 
 Status PgConn::Exec(const std::string& sql, const std::vector<Param>& params,

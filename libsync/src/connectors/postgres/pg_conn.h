@@ -4,6 +4,8 @@
 
 #include <libpq-fe.h>
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +22,12 @@ using PgResult = std::unique_ptr<PGresult, ResultFree>;
 
 // A parameter in text form; nullopt is NULL.
 using Param = std::optional<std::string>;
+
+// One statement of a pipeline (one statement per text: no ';' lists).
+struct Statement {
+  std::string sql;
+  std::vector<Param> params;
+};
 
 class PgConn {
  public:
@@ -43,10 +51,22 @@ class PgConn {
   // For statements without results.
   Status Exec(const std::string& sql, const std::vector<Param>& params = {},
               std::string* sqlstate = nullptr);
+  // Runs `statements` in order in one round trip (libpq's pipeline mode),
+  // each prepared once per connection: parsed and planned once, not per
+  // row. On success *results holds one result per statement. On an SQL
+  // error the statements after the failing one are not run; its index goes
+  // to *failed and its SQLSTATE to *sqlstate.
+  Status Pipeline(const std::vector<Statement>& statements,
+                  std::vector<PgResult>* results, size_t* failed = nullptr,
+                  std::string* sqlstate = nullptr);
 
  private:
+  Status ErrorOf(const PGresult* r, std::string* sqlstate) const;
+
   PGconn* conn_ = nullptr;
   std::string context_;
+  std::map<std::string, std::string> prepared_;  // statement text -> name
+  uint64_t next_name_ = 0;
 };
 
 // A text cell; empty for NULL.
