@@ -72,11 +72,22 @@ class PostgresConnectorIt : public ::testing::Test {
     // Slots keep WAL for the whole server: none may outlive its test.
     cluster_.reset();
     if (server_ != nullptr && pg_) {
+      // The stopped node's server process may still hold its slot for a
+      // moment, and an active slot cannot be dropped: end it, then drop,
+      // until none is left (slot names are per server, so a slot left here
+      // would be taken by the next test's connector of the same name).
       PgClient admin(server_->Conninfo());
-      (void)admin.Query(
-          "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE "
-          "database = '" +
-          db_ + "'");
+      const std::string of_db = " FROM pg_replication_slots WHERE database = '" + db_ + "'";
+      EXPECT_TRUE(WaitUntil(
+          [&] {
+            (void)admin.Query("SELECT pg_terminate_backend(active_pid)" + of_db +
+                              " AND active_pid IS NOT NULL");
+            (void)admin.Query("SELECT pg_drop_replication_slot(slot_name)" + of_db +
+                              " AND NOT active");
+            return admin.Int("SELECT count(*)" + of_db) == 0;
+          },
+          10s))
+          << "a replication slot of " << db_ << " outlived its test";
     }
   }
 

@@ -60,18 +60,13 @@ bool IsPermanent(const std::string& sqlstate) {
 
 Status PgBackend::Apply(const ConnectorApply& batch, const std::string& captured_after,
                         ApplyResult* result) {
-  std::set<std::pair<size_t, std::string>> pending;
-  if (config_.captures()) {
-    Status s = PendingKeys(Here(captured_after), &pending);
-    if (!s.ok()) return s;
-  }
   // A record the database refuses aborts the transaction: the batch is
   // written again without it (such records are rare; the rest must go on).
   std::vector<std::string> failed(batch.records.size());
   while (true) {
     *result = ApplyResult();
     bool retry = false;
-    Status s = ApplyPass(batch, pending, &failed, result, &retry);
+    Status s = ApplyPass(batch, captured_after, &failed, result, &retry);
     if (!s.ok() || retry) (void)conn_.Exec("ROLLBACK");
     if (!s.ok()) {
       *result = ApplyResult();
@@ -87,14 +82,22 @@ Status PgBackend::Apply(const ConnectorApply& batch, const std::string& captured
   return Status::Ok();
 }
 
-Status PgBackend::ApplyPass(const ConnectorApply& batch,
-                            const std::set<std::pair<size_t, std::string>>& pending,
+// Where the application may write at the same time, a key is applied only
+// if the application has no change of it still to capture: that change is
+// newer than anything the node holds and will win everywhere, so writing
+// over it would leave this table alone holding the older value. The rows
+// are locked first, then the slot is read: a change committed before the
+// lock is in the slot, and none can come between the look and the write.
+// A row the application inserts meanwhile (no row to lock) is not
+// overwritten either: the write of a key that had no row inserts or does
+// nothing.
+Status PgBackend::ApplyPass(const ConnectorApply& batch, const std::string& captured_after,
                             std::vector<std::string>* failed, ApplyResult* result,
                             bool* retry) {
-  // A constant number of round trips per batch: the applied versions of
-  // all its keys in one (a statement per table), then every write in one.
-  std::vector<Planned> planned;
-  std::vector<std::vector<std::string>> keys(tables_.size());  // hex, by table
+  // A constant number of round trips per batch: locking the rows, reading
+  // the slot, the applied versions of all the keys (a statement per table),
+  // then every write.
+  std::vector<Planned> all;
   for (size_t i = 0; i < batch.records.size(); ++i) {
     const Record& r = batch.records[i];
     std::string& failure = (*failed)[i];
@@ -106,9 +109,19 @@ Status PgBackend::ApplyPass(const ConnectorApply& batch,
     }
     Planned p{i, static_cast<size_t>(t - tables_.data()), {}, Hex(r.key)};
     if (!DecodeKey(*t, r.key, &p.key, &failure)) continue;
-    // A change of this key is still to be captured: it becomes a newer
-    // write than anything the node holds now, so it wins; leave it.
-    if (pending.count({p.table, r.key}) != 0) {
+    all.push_back(std::move(p));
+  }
+  Status s = LockRows(&all);
+  if (!s.ok()) return s;
+  std::set<std::pair<size_t, std::string>> pending;
+  if (config_.captures()) {
+    s = PendingKeys(Here(captured_after), &pending);
+    if (!s.ok()) return s;
+  }
+  std::vector<Planned> planned;
+  std::vector<std::vector<std::string>> keys(tables_.size());  // hex, by table
+  for (Planned& p : all) {
+    if (pending.count({p.table, batch.records[p.record].key}) != 0) {
       ++result->skipped;
       continue;
     }
@@ -116,13 +129,16 @@ Status PgBackend::ApplyPass(const ConnectorApply& batch,
     planned.push_back(std::move(p));
   }
   std::map<std::pair<size_t, std::string>, Version> applied;
-  Status s = ReadApplied(keys, &applied);
+  s = ReadApplied(keys, &applied);
   if (!s.ok()) return s;
 
   std::vector<Statement> writes;
   std::vector<size_t> record_of;  // the record of each write, in order
-  for (const Planned& p : planned) {
+  std::set<std::pair<size_t, std::string>> written;
+  for (Planned& p : planned) {
     const Record& r = batch.records[p.record];
+    // A key written earlier in this batch has the row this write replaces.
+    if (!written.insert({p.table, p.hex}).second) p.exists = true;
     const auto have = applied.find({p.table, p.hex});
     if (have != applied.end() && !Supersedes(r.version, have->second)) {
       ++result->skipped;  // this version, or a newer one, is already here
@@ -157,7 +173,7 @@ Status PgBackend::ApplyPass(const ConnectorApply& batch,
 Status PgBackend::ReadApplied(
     const std::vector<std::vector<std::string>>& keys,
     std::map<std::pair<size_t, std::string>, Version>* applied) {
-  std::vector<Statement> reads = {{"BEGIN", {}}};
+  std::vector<Statement> reads;
   std::vector<size_t> table_of;
   for (size_t t = 0; t < keys.size(); ++t) {
     if (keys[t].empty()) continue;
@@ -175,17 +191,51 @@ Status PgBackend::ReadApplied(
          {config_.name, tables_[t].name, array + "}"}});
     table_of.push_back(t);
   }
+  if (reads.empty()) return Status::Ok();
   std::vector<PgResult> results;
   Status s = conn_.Pipeline(reads, &results);
   if (!s.ok()) return s;
   for (size_t i = 0; i < table_of.size(); ++i) {
-    const PgResult& r = results[i + 1];
+    const PgResult& r = results[i];
     for (int row = 0; row < PQntuples(r.get()); ++row) {
       const std::string hlc = Cell(r, row, 1);
       // Stored from an int64 cast of the HLC: the cast back restores it.
       (*applied)[{table_of[i], Cell(r, row, 0)}] = {
           static_cast<uint64_t>(std::strtoll(hlc.c_str(), nullptr, 10)), Cell(r, row, 2)};
     }
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+// "pk1 = $n AND pk2 = $n+1", the key's values appended to `params`.
+std::string WhereKey(const Table& t, const std::vector<std::string>& key,
+                     std::vector<Param>* params) {
+  std::string where;
+  for (size_t k = 0; k < t.pk.size(); ++k) {
+    where += (k ? " AND " : "") + QuoteId(t.columns[t.pk[k]].name) + " = $" +
+             std::to_string(params->size() + 1);
+    params->push_back(key[k]);
+  }
+  return where;
+}
+
+}  // namespace
+
+Status PgBackend::LockRows(std::vector<Planned>* planned) {
+  std::vector<Statement> locks = {{"BEGIN", {}}};
+  for (const Planned& p : *planned) {
+    Statement lock;
+    lock.sql = "SELECT 1 FROM " + tables_[p.table].Qualified() + " WHERE " +
+               WhereKey(tables_[p.table], p.key, &lock.params) + " FOR UPDATE";
+    locks.push_back(std::move(lock));
+  }
+  std::vector<PgResult> results;
+  Status s = conn_.Pipeline(locks, &results);
+  if (!s.ok()) return s;
+  for (size_t i = 0; i < planned->size(); ++i) {
+    (*planned)[i].exists = PQntuples(results[i + 1].get()) > 0;
   }
   return Status::Ok();
 }
@@ -197,13 +247,7 @@ bool PgBackend::WriteOf(const Table& t, const Record& r, const Planned& p, State
             std::to_string(static_cast<int64_t>(r.version.hlc)), r.version.origin};
   std::string write;
   if (r.deleted) {
-    std::string where;
-    for (size_t k = 0; k < t.pk.size(); ++k) {
-      where += (k ? " AND " : "") + QuoteId(t.columns[t.pk[k]].name) + " = $" +
-               std::to_string(params.size() + 1);
-      params.push_back(p.key[k]);
-    }
-    write = "DELETE FROM " + t.Qualified() + " WHERE " + where;
+    write = "DELETE FROM " + t.Qualified() + " WHERE " + WhereKey(t, p.key, &params);
   } else {
     std::vector<int> columns;
     std::vector<TextValue> values;
@@ -224,7 +268,7 @@ bool PgBackend::WriteOf(const Table& t, const Record& r, const Planned& p, State
     }
     write = "INSERT INTO " + t.Qualified() + " (" + names + ") VALUES (" + slots +
             ") ON CONFLICT (" + conflict + ") DO " +
-            (update.empty() ? "NOTHING" : "UPDATE SET " + update);
+            (update.empty() || !p.exists ? "NOTHING" : "UPDATE SET " + update);
   }
   // The row and its applied version in one statement.
   out->sql = "WITH w AS (" + write +

@@ -49,18 +49,22 @@ class PgBackend : public ConnectorBackend {
   Status PendingKeys(const Position& after,
                      std::set<std::pair<size_t, std::string>>* keys);
   // A record of a batch to write: its index, table, key columns, key in hex.
+  // `exists`: the row was there, and is now locked, when the batch began.
   struct Planned {
     size_t record, table;
     std::vector<std::string> key;
     std::string hex;
+    bool exists = false;
   };
   // One pass over the batch; a record failing for good goes to *failed
   // (by index) and ends the pass with `retry`.
-  Status ApplyPass(const ConnectorApply& batch,
-                   const std::set<std::pair<size_t, std::string>>& pending,
+  Status ApplyPass(const ConnectorApply& batch, const std::string& captured_after,
                    std::vector<std::string>* failed, ApplyResult* result, bool* retry);
-  // Begins the batch's transaction and reads the applied versions of `keys`
-  // (hex, by table index) into *applied.
+  // Begins the batch's transaction and locks the rows of `planned`, noting
+  // which exist.
+  Status LockRows(std::vector<Planned>* planned);
+  // Reads the applied versions of `keys` (hex, by table index) into
+  // *applied, in the batch's transaction.
   Status ReadApplied(const std::vector<std::vector<std::string>>& keys,
                      std::map<std::pair<size_t, std::string>, Version>* applied);
   // The statement writing `r` with its applied version; false, with
