@@ -151,12 +151,20 @@ TEST(LoadgenTest, BatchedWritesCountEveryRecordAndConverge) {
   EXPECT_EQ(r["errors"].AsUint(), std::optional<uint64_t>(0));
   EXPECT_GT(r["replication_samples"].AsUint().value_or(0), 10u);
   // Each of a's writes (the load and the preflight's probes) reached the
-  // peer once: none lost, none applied twice.
+  // peer once: none lost, none applied twice. Catch-up (b missed messages:
+  // a slow node, say under a sanitizer, can even drop out of the
+  // membership for a moment) sends the latest version of each key rather
+  // than every write, so then b counts fewer, never more.
   const uint64_t written = cluster.Counter("a", "local_writes").value_or(0);
   EXPECT_GE(written, writes);
-  EXPECT_EQ(cluster.Counter("b", "remote_applied").value_or(0) +
-                cluster.Counter("b", "remote_superseded").value_or(0),
-            written);
+  const uint64_t received = cluster.Counter("b", "remote_applied").value_or(0) +
+                            cluster.Counter("b", "remote_superseded").value_or(0);
+  if (cluster.Counter("b", "gaps_detected").value_or(0) == 0 &&
+      cluster.Counter("b", "catch_up_completed").value_or(0) == 0) {
+    EXPECT_EQ(received, written);
+  } else {
+    EXPECT_LE(received, written);
+  }
 }
 
 TEST(LoadgenTest, WritesEndsTheRunAfterExactlyThatMany) {
