@@ -327,44 +327,28 @@ bool DecodeRow(const Table& t, const std::string& value, std::vector<int>* colum
                std::vector<TextValue>* values, std::string* error) {
   columns->clear();
   values->clear();
-  msgpack::object_handle handle;
-  try {
-    size_t offset = 0;
-    handle = msgpack::unpack(value.data(), value.size(), offset);
-    if (offset != value.size()) throw msgpack::unpack_error("trailing bytes");
-  } catch (const std::exception&) {
-    *error = "table " + t.name + ": value is not msgpack (a map of column -> scalar)";
-    return false;
-  }
-  const msgpack::object& map = handle.get();
-  if (map.type != msgpack::type::MAP) {
-    *error = "table " + t.name + ": value is not a msgpack map of column -> scalar";
-    return false;
-  }
-  for (uint32_t i = 0; i < map.via.map.size; ++i) {
-    const msgpack::object_kv& kv = map.via.map.ptr[i];
-    if (kv.key.type != msgpack::type::STR) {
-      *error = "table " + t.name + ": a column name in the value is not text";
-      return false;
-    }
-    const std::string name(kv.key.via.str.ptr, kv.key.via.str.size);
-    int index = -1;
-    for (size_t c = 0; c < t.columns.size(); ++c) {
-      if (t.columns[c].name == name) index = static_cast<int>(c);
-    }
-    if (index < 0) {
-      *error = "table " + t.name + " has no column " + name;
-      return false;
-    }
-    TextValue v;
-    std::string why;
-    if (!ToParam(t.columns[index].kind, kv.val, &v, &why)) {
-      *error = Where(t, t.columns[index]) + ": " + why;
-      return false;
-    }
-    columns->push_back(index);
-    values->push_back(std::move(v));
-  }
+  const bool ok = connector_values::ForEachEntry(
+      value, "table " + t.name + ": ", "column", error,
+      [&](std::string name, const msgpack::object& item) {
+        int index = -1;
+        for (size_t c = 0; c < t.columns.size(); ++c) {
+          if (t.columns[c].name == name) index = static_cast<int>(c);
+        }
+        if (index < 0) {
+          *error = "table " + t.name + " has no column " + name;
+          return false;
+        }
+        TextValue v;
+        std::string why;
+        if (!ToParam(t.columns[index].kind, item, &v, &why)) {
+          *error = Where(t, t.columns[index]) + ": " + why;
+          return false;
+        }
+        columns->push_back(index);
+        values->push_back(std::move(v));
+        return true;
+      });
+  if (!ok) return false;
   for (int pk : t.pk) {
     bool found = false;
     for (int c : *columns) found |= c == pk;
@@ -376,16 +360,5 @@ bool DecodeRow(const Table& t, const std::string& value, std::vector<int>* colum
   return true;
 }
 
-std::string QuoteId(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-std::string QuoteText(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
 
 }  // namespace datasync::pg_connector

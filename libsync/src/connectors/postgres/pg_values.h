@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "connectors/row_value.h"
+
 namespace datasync::pg_connector {
 
 enum class Kind { kBool, kInteger, kFloat, kText, kBytes };
@@ -63,7 +65,7 @@ bool DecodeKey(const Table& table, const std::string& key,
 bool DecodeRow(const Table& table, const std::string& value, std::vector<int>* columns,
                std::vector<TextValue>* values, std::string* error);
 
-std::string QuoteId(const std::string& name);
-std::string QuoteText(const std::string& text);
+using connector_values::QuoteId;
+using connector_values::QuoteText;
 
 }  // namespace datasync::pg_connector

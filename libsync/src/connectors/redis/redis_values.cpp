@@ -5,6 +5,7 @@
 #include <msgpack.hpp>
 
 #include "connectors/files/files_state.h"
+#include "connectors/row_value.h"
 
 namespace datasync::redis_connector {
 namespace {
@@ -128,35 +129,18 @@ std::string EncodeHash(Fields fields) {
 
 bool DecodeHash(const std::string& value, Fields* fields, std::string* error) {
   fields->clear();
-  msgpack::object_handle handle;
-  try {
-    size_t offset = 0;
-    handle = msgpack::unpack(value.data(), value.size(), offset);
-    if (offset != value.size()) throw msgpack::unpack_error("trailing bytes");
-  } catch (const std::exception&) {
-    *error = "value is not msgpack (a map of field -> scalar), which a hash needs";
-    return false;
-  }
-  const msgpack::object& map = handle.get();
-  if (map.type != msgpack::type::MAP) {
-    *error = "value is not a msgpack map of field -> scalar, which a hash needs";
-    return false;
-  }
-  for (uint32_t i = 0; i < map.via.map.size; ++i) {
-    const msgpack::object_kv& kv = map.via.map.ptr[i];
-    if (kv.key.type != msgpack::type::STR) {
-      *error = "a field name of the value is not a string";
-      return false;
-    }
-    std::string name(kv.key.via.str.ptr, kv.key.via.str.size);
-    std::string text, why;
-    if (FieldText(kv.val, &text, &why)) {
-      fields->emplace_back(std::move(name), std::move(text));
-    } else if (!why.empty()) {
-      *error = "field " + name + " " + why;
-      return false;
-    }
-  }
+  const bool ok = connector_values::ForEachEntry(
+      value, "", "field", error, [&](std::string name, const msgpack::object& item) {
+        std::string text, why;
+        if (FieldText(item, &text, &why)) {
+          fields->emplace_back(std::move(name), std::move(text));
+        } else if (!why.empty()) {
+          *error = "field " + name + " " + why;
+          return false;
+        }
+        return true;
+      });
+  if (!ok) return false;
   SortFields(fields);
   return true;
 }

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <msgpack.hpp>
 
+#include "connectors/row_value.h"
+
 
 namespace datasync::sqlite_connector {
 namespace {
@@ -332,46 +334,32 @@ bool DecodeRow(const Table& table, const std::string& value, std::vector<int>* c
                std::vector<SqlValue>* values, std::string* error) {
   columns->clear();
   values->clear();
-  msgpack::object_handle handle;
-  try {
-    size_t offset = 0;
-    handle = msgpack::unpack(value.data(), value.size(), offset);
-    if (offset != value.size()) throw msgpack::unpack_error("trailing bytes");
-  } catch (const std::exception&) {
-    *error = "table " + table.name + ": value is not msgpack (a map of column -> scalar)";
-    return false;
-  }
-  const msgpack::object& map = handle.get();
-  if (map.type != msgpack::type::MAP) {
-    *error = "table " + table.name + ": value is not a msgpack map of column -> scalar";
-    return false;
-  }
-  for (uint32_t i = 0; i < map.via.map.size; ++i) {
-    const msgpack::object_kv& kv = map.via.map.ptr[i];
-    if (kv.key.type != msgpack::type::STR) {
-      *error = "table " + table.name + ": a column name in the value is not text";
-      return false;
-    }
-    const std::string name(kv.key.via.str.ptr, kv.key.via.str.size);
-    int index = -1;
-    for (size_t c = 0; c < table.columns.size(); ++c) {
-      if (table.columns[c].name == name) index = static_cast<int>(c);
-    }
-    if (index < 0) {
-      *error = "table " + table.name + " has no column " + name;
-      return false;
-    }
-    SqlValue v;
-    if (!FromObject(kv.val, &v)) {
-      *error = Where(table, table.columns[index]) +
-               ": value is not a scalar (nil, integer, float, text, bytes, bool)";
-      return false;
-    }
-    SqlValue converted;
-    if (!Convert(table, table.columns[index], std::move(v), &converted, error)) return false;
-    columns->push_back(index);
-    values->push_back(std::move(converted));
-  }
+  const bool ok = connector_values::ForEachEntry(
+      value, "table " + table.name + ": ", "column", error,
+      [&](std::string name, const msgpack::object& item) {
+        int index = -1;
+        for (size_t c = 0; c < table.columns.size(); ++c) {
+          if (table.columns[c].name == name) index = static_cast<int>(c);
+        }
+        if (index < 0) {
+          *error = "table " + table.name + " has no column " + name;
+          return false;
+        }
+        SqlValue v;
+        if (!FromObject(item, &v)) {
+          *error = Where(table, table.columns[index]) +
+                   ": value is not a scalar (nil, integer, float, text, bytes, bool)";
+          return false;
+        }
+        SqlValue converted;
+        if (!Convert(table, table.columns[index], std::move(v), &converted, error)) {
+          return false;
+        }
+        columns->push_back(index);
+        values->push_back(std::move(converted));
+        return true;
+      });
+  if (!ok) return false;
   for (int pk : table.pk) {
     if (std::find(columns->begin(), columns->end(), pk) == columns->end()) {
       *error = Where(table, table.columns[pk]) + ": primary key column missing from the value";
@@ -381,16 +369,5 @@ bool DecodeRow(const Table& table, const std::string& value, std::vector<int>* c
   return true;
 }
 
-std::string QuoteId(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-std::string QuoteText(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
 
 }  // namespace datasync::sqlite_connector

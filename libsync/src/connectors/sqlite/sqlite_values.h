@@ -18,6 +18,8 @@
 #include <variant>
 #include <vector>
 
+#include "connectors/row_value.h"
+
 namespace datasync::sqlite_connector {
 
 enum class Affinity { kInteger, kText, kBlob, kReal, kNumeric };
@@ -66,9 +68,7 @@ std::string RowValue(const Table& table, sqlite3_stmt* stmt);
 bool DecodeRow(const Table& table, const std::string& value, std::vector<int>* columns,
                std::vector<SqlValue>* values, std::string* error);
 
-// "name" with embedded quotes doubled: an SQL identifier.
-std::string QuoteId(const std::string& name);
-// 'text' with embedded quotes doubled: an SQL string literal.
-std::string QuoteText(const std::string& text);
+using connector_values::QuoteId;
+using connector_values::QuoteText;
 
 }  // namespace datasync::sqlite_connector
