@@ -165,7 +165,7 @@ const Record& Replica::InstallLocal(ClientWrite write, uint64_t now_ms) {
 void Replica::Install(Entry* current, Record record) {
   if (current->deleted) --tombstones_;
   if (record.deleted) ++tombstones_;
-  RecordWrite& w = out_.batch.writes.emplace_back(std::move(record), std::nullopt);
+  RecordWrite& w = out_.batch.writes.emplace_back(RecordWrite{std::move(record), {}});
   if (!current->version.empty()) {
     w.replaces = OriginSeq{std::move(current->version.origin), current->seq};
   }
