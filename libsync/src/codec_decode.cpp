@@ -43,7 +43,7 @@ bool ReadRecord(Reader& r, const msgpack::object& o, Record* rec) {
   if (rec->deleted && !rec->value.empty()) {
     return r.Fail("value", "a tombstone carries no value");
   }
-  if (rec->seq == 0) return r.Fail("seq", "must be >= 1");
+  if (rec->seq == 0 || rec->seq > kMaxSeq) return r.Fail("seq", "must be 1..2^63-1");
   return true;
 }
 

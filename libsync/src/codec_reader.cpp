@@ -143,6 +143,11 @@ bool Reader::Vector(const msgpack::object& o, const char* field, VersionVector* 
       Fail(nullptr, "origin '" + origin + "' has seq 0");
       return Nest(field, i);
     }
+    if (seq > kMaxSeq) {
+      Fail(nullptr, "origin '" + origin + "' has seq " + std::to_string(seq) +
+                        ", above 2^63-1");
+      return Nest(field, i);
+    }
     // Encoders send origins sorted, so the hint makes each insert O(1).
     const size_t before = entries.size();
     auto it = entries.emplace_hint(entries.end(), std::move(origin), seq);

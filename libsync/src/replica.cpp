@@ -180,8 +180,8 @@ bool Replica::Wins(const Version& incoming, const Version& current) const {
 }
 
 bool Replica::ApplyRemote(Record record, uint64_t now_ms) {
-  if (record.seq == 0 || record.version.hlc == 0) {
-    ++counters_.ignored_messages;  // no write has seq or hlc 0
+  if (record.seq == 0 || record.seq > kMaxSeq || record.version.hlc == 0) {
+    ++counters_.ignored_messages;  // no write has seq or hlc 0 (see kMaxSeq)
     return false;
   }
   if (!hlc_.Update(record.version.hlc, now_ms)) {
@@ -236,7 +236,7 @@ void Replica::AdvanceTo(const std::string& origin, uint64_t seq) {
 // A peer knows of writes by us that our store does not hold: our data
 // directory was lost or restored from an old copy. Never reuse those seqs.
 void Replica::RaiseOwnSeq(uint64_t seq) {
-  if (seq <= own_seq_) return;
+  if (seq <= own_seq_ || seq > kMaxSeq) return;
   out_.warnings.push_back("peers hold writes of " + options_.node_id + " up to seq " +
                           std::to_string(seq) + " but our store ends at " +
                           std::to_string(own_seq_) + "; continuing above it");

@@ -225,6 +225,14 @@ TEST(CodecReject, ZeroSeqInVector) {
                  "heartbeat.vv[1]: origin 'b' has seq 0");
 }
 
+// A seq near 2^64 would make the receiver's own next seq wrap to zero.
+TEST(CodecReject, VectorSeqAboveMax) {
+  ExpectRejected(HeartbeatWithVector([](auto& pk) {
+                   pk.pack_map(1).pack(std::string("a")).pack(kMaxSeq + 1);
+                 }),
+                 "heartbeat.vv[0]: origin 'a' has seq 9223372036854775808, above 2^63-1");
+}
+
 TEST(CodecReject, DuplicateVectorOrigin) {
   ExpectRejected(HeartbeatWithVector([](auto& pk) {
                    pk.pack_map(2).pack(std::string("a")).pack(3);
@@ -278,7 +286,11 @@ TEST(CodecReject, TombstoneWithValue) {
 TEST(CodecReject, RecordSeqZero) {
   ChangeBatch batch = SampleBatch(3);
   batch.records[0].seq = 0;
-  ExpectRejected(Encode(batch), "records[0].seq: must be >= 1");
+  ExpectRejected(Encode(batch), "records[0].seq: must be 1..2^63-1");
+  batch.records[0].seq = kMaxSeq + 1;
+  ExpectRejected(Encode(batch), "records[0].seq: must be 1..2^63-1");
+  batch.records[0].seq = kMaxSeq;
+  EXPECT_TRUE(Decode(Encode(batch)).ok());
 }
 
 TEST(CodecReject, DuplicateNames) {

@@ -26,7 +26,7 @@ inline std::string Binary(size_t size, uint8_t seed = 0) {
 }
 
 inline VersionVector SampleVector() {
-  return VersionVector({{"a", 1}, {"node-b", uint64_t{1} << 40}, {"Z_9", kMaxU64}});
+  return VersionVector({{"a", 1}, {"node-b", uint64_t{1} << 40}, {"Z_9", kMaxSeq}});
 }
 
 inline Record SampleRecord(uint64_t seq = 42, std::string origin = "node-a") {
@@ -51,7 +51,7 @@ inline ChangeBatch SampleBatch(size_t n = 5) {
   if (n > 2) b.records[2].value.clear();
   if (n > 3) {
     b.records[3].version.hlc = kMaxU64;
-    b.records[3].seq = kMaxU64;
+    b.records[3].seq = kMaxSeq;
   }
   return b;
 }

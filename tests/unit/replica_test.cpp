@@ -192,5 +192,22 @@ TEST(ReplicaTest, LargestRemoteClockNeverSendsTheClockBack) {
   EXPECT_EQ(out.replies[0].version.hlc, max);
 }
 
+// Found by tests/fuzz (replica_input; corpus entry regress-seq-wrap): a
+// heartbeat claiming our own seq at 2^64-1 raised own_seq there, and the
+// next local write wrapped it to 0, taking the vector back. The decoder
+// refuses such a seq; the replica ignores it too, for any other path in.
+TEST(ReplicaTest, ForgedOwnSeqAboveMaxIsIgnored) {
+  ReplicaHarness a("a");
+  a.replica().SetPeers({"b"});
+  VersionVector forged;
+  forged.Set("a", kMaxSeq + 1);
+  a.replica().OnMessage(Heartbeat{"b", MakeHlc(1000, 0), forged}, 1000);
+  EXPECT_EQ(a.replica().own_seq(), 0u);
+  a.replica().Put(1, "c", "k", "v", 1000);
+  a.Flush();
+  EXPECT_EQ(a.replica().own_seq(), 1u);
+  EXPECT_EQ(a.replica().vv().Get("a"), 1u);
+}
+
 }  // namespace
 }  // namespace datasync

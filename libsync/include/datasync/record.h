@@ -25,6 +25,10 @@ struct Record {
 
 constexpr size_t kMaxCollectionBytes = 255;
 constexpr size_t kMaxNodeIdBytes = 64;
+// The highest seq a write may carry. A node writing a million records a
+// second needs 290,000 years to reach it, so a higher one is forged or
+// corrupt; refusing it keeps `own seq + 1` from wrapping to zero.
+constexpr uint64_t kMaxSeq = (uint64_t{1} << 63) - 1;
 
 // True when `incoming` must replace `current` under last-writer-wins.
 // Equal versions are the same write: not replaced (idempotence).
