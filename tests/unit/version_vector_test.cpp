@@ -42,6 +42,24 @@ TEST(VersionVectorTest, BehindAndLag) {
   EXPECT_EQ(theirs.LagBehind(VersionVector()), 0u);
 }
 
+TEST(VersionVectorTest, TextRoundTripsAndIsReadStrictly) {
+  const VersionVector vv({{"b", 7}, {"a", 3}, {"node-9", 18446744073709551615u}});
+  EXPECT_EQ(vv.ToText(), "a=3,b=7,node-9=18446744073709551615");
+  VersionVector back({{"stale", 1}});
+  ASSERT_TRUE(VersionVector::FromText(vv.ToText(), &back));
+  EXPECT_EQ(back, vv);
+  EXPECT_EQ(VersionVector().ToText(), "");
+  ASSERT_TRUE(VersionVector::FromText("", &back));
+  EXPECT_EQ(back, VersionVector());
+  // Each is refused, and leaves the output as it was.
+  for (const char* bad : {"a", "=3", "a=", "a=x", "a=3,", ",a=3", "a=3,,b=1", "a=-1", "a=0",
+                          "a=3,a=4", "a=18446744073709551616", "a=3 "}) {
+    VersionVector out({{"kept", 1}});
+    EXPECT_FALSE(VersionVector::FromText(bad, &out)) << bad;
+    EXPECT_EQ(out, VersionVector({{"kept", 1}})) << bad;
+  }
+}
+
 TEST(RecordTest, NodeIdAndCollectionRules) {
   EXPECT_TRUE(IsValidNodeId("node-1_A"));
   EXPECT_FALSE(IsValidNodeId(""));

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 
 namespace datasync {
 
@@ -26,6 +27,13 @@ class VersionVector {
   bool IsBehind(const VersionVector& other) const;
   // Sum over origins of max(0, other[o] - ours[o]): writes we are missing.
   uint64_t LagBehind(const VersionVector& other) const;
+
+  // "a=3,b=7", origins in order; "" when empty. Node ids hold neither ','
+  // nor '=', so the text is unambiguous. Connectors keep their vector so,
+  // in a column or key of the system they serve.
+  std::string ToText() const;
+  // Reads what ToText writes, strictly: false on anything else.
+  static bool FromText(std::string_view text, VersionVector* out);
 
   const Map& entries() const { return entries_; }
   size_t size() const { return entries_.size(); }

@@ -125,31 +125,19 @@ bool IsSyncedPath(std::string_view key) {
   return true;
 }
 
-std::string EncodeVector(const VersionVector& vv) {
-  std::string out;
-  for (const auto& [origin, seq] : vv.entries()) {
-    out += (out.empty() ? "" : ",") + origin + "=" + std::to_string(seq);
-  }
-  return out.empty() ? "-" : out;
+namespace {
+
+// The journal is whitespace-separated, so the empty vector is written "-".
+std::string VectorField(const VersionVector& vv) {
+  std::string text = vv.ToText();
+  return text.empty() ? "-" : text;
 }
 
-bool DecodeVector(const std::string& text, VersionVector* vv) {
-  VersionVector::Map entries;
-  std::istringstream in(text == "-" ? "" : text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    const size_t eq = item.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size()) return false;
-    uint64_t seq = 0;
-    for (char c : item.substr(eq + 1)) {
-      if (c < '0' || c > '9') return false;
-      seq = seq * 10 + static_cast<uint64_t>(c - '0');
-    }
-    entries[item.substr(0, eq)] = seq;
-  }
-  *vv = VersionVector(std::move(entries));
-  return true;
+bool ReadVectorField(const std::string& field, VersionVector* vv) {
+  return VersionVector::FromText(field == "-" ? "" : field, vv);
 }
+
+}  // namespace
 
 Status Journal::Open(const std::string& path, const std::string& instance, uint64_t committed,
                      Replayed* out) {
@@ -216,7 +204,7 @@ Status Journal::Open(const std::string& path, const std::string& instance, uint6
       if (ok) out->known[path_text] = Known{s, v};
     } else if (kind == "V") {
       std::string vv;
-      ok = (in >> vv) && DecodeVector(vv, &out->applied_vv);
+      ok = (in >> vv) && ReadVectorField(vv, &out->applied_vv);
     } else if (kind == "K" || kind == "B") {
       uint64_t batch = 0;
       ok = static_cast<bool>(in >> batch);
@@ -256,7 +244,7 @@ void Journal::Applied(const std::string& path, const Version& v,
 }
 
 void Journal::AppliedVector(const VersionVector& vv) {
-  buffer_ += "V " + EncodeVector(vv) + "\n";
+  buffer_ += "V " + VectorField(vv) + "\n";
 }
 
 Status Journal::Flush(bool durable) {
@@ -284,7 +272,7 @@ Status Journal::Compact(const std::string& instance, const std::map<std::string,
   for (const auto& [path, k] : known) {
     text += "S " + Escape(path) + " " + VersionText(k.version) + " " + StateText(k.file) + "\n";
   }
-  text += "V " + EncodeVector(vv) + "\n";
+  text += "V " + VectorField(vv) + "\n";
   const std::string tmp = path_ + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IoError(Errno(tmp));

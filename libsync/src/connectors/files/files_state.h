@@ -42,9 +42,6 @@ std::string HashOf(std::string_view bytes);
 // no empty, "." or ".." component, no component starting with '.', no NUL.
 bool IsSyncedPath(std::string_view key);
 
-std::string EncodeVector(const VersionVector& vv);
-bool DecodeVector(const std::string& text, VersionVector* vv);
-
 // The journal: an append-only text file of the known state's changes, one
 // line each (files_state.cpp has the grammar). Capture lines carry the batch
 // number they were sent in, and count only once that batch is known to be

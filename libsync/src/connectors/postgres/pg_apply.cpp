@@ -11,35 +11,6 @@
 namespace datasync::pg_connector {
 namespace {
 
-std::string EncodeVector(const VersionVector& vv) {
-  std::string out;
-  for (const auto& [origin, seq] : vv.entries()) {
-    out += (out.empty() ? "" : ",") + origin + "=" + std::to_string(seq);
-  }
-  return out;
-}
-
-bool DecodeVector(const std::string& text, VersionVector* vv) {
-  VersionVector::Map entries;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find(',', start);
-    if (end == std::string::npos) end = text.size();
-    const std::string item = text.substr(start, end - start);
-    const size_t eq = item.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size()) return false;
-    uint64_t seq = 0;
-    for (char c : item.substr(eq + 1)) {
-      if (c < '0' || c > '9') return false;
-      seq = seq * 10 + static_cast<uint64_t>(c - '0');
-    }
-    entries[item.substr(0, eq)] = seq;
-    start = end + 1;
-  }
-  *vv = VersionVector(std::move(entries));
-  return true;
-}
-
 std::string Hex(const std::string& bytes) {
   static const char kDigits[] = "0123456789abcdef";
   std::string out;
@@ -155,7 +126,7 @@ Status PgBackend::ApplyPass(const ConnectorApply& batch, const std::string& capt
     writes.push_back(
         {"INSERT INTO _datasync.state VALUES ($1, 'applied_vv', $2) "
          "ON CONFLICT (connector, name) DO UPDATE SET value = excluded.value",
-         {config_.name, EncodeVector(batch.vv)}});
+         {config_.name, batch.vv.ToText()}});
   }
   writes.push_back({"COMMIT", {}});
   std::vector<PgResult> results;
@@ -285,7 +256,7 @@ Result<VersionVector> PgBackend::AppliedVector() {
   if (!r.ok()) return r.status();
   if (PQntuples(r.value().get()) == 0) return VersionVector();
   VersionVector vv;
-  if (!DecodeVector(Cell(r.value(), 0, 0), &vv)) {
+  if (!VersionVector::FromText(Cell(r.value(), 0, 0), &vv)) {
     return Status::Corruption(context_ + ": bad applied vector in _datasync.state");
   }
   return vv;

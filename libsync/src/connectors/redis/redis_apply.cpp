@@ -1,7 +1,6 @@
 // The apply half of RedisBackend: a batch in one MULTI/EXEC, guarded by
 // WATCH on its keys (redis_backend.h has the design).
 #include "connectors/redis/redis_backend.h"
-#include "connectors/files/files_state.h"
 
 namespace datasync::redis_connector {
 namespace {
@@ -158,7 +157,7 @@ Status RedisBackend::ApplyOnce(const ConnectorApply& batch, ApplyResult* result,
   if (ver.size() > 2) writes.push_back(std::move(ver));
   if (seen_set.size() > 2) writes.push_back(std::move(seen_set));
   if (seen_del.size() > 2) writes.push_back(std::move(seen_del));
-  if (batch.has_vv) writes.push_back({"SET", Own("vv"), files_connector::EncodeVector(batch.vv)});
+  if (batch.has_vv) writes.push_back({"SET", Own("vv"), batch.vv.ToText()});
   if (writes.size() == 1) {
     if (!plan.empty()) return cmd_.RunOne({"UNWATCH"}, "UNWATCH", &replies.emplace_back());
     return Status::Ok();

@@ -4,7 +4,6 @@
 
 #include <random>
 
-#include "connectors/files/files_state.h"
 
 namespace datasync::redis_connector {
 namespace {
@@ -144,7 +143,7 @@ Result<VersionVector> RedisBackend::AppliedVector() {
   if (s.ok()) s = cmd_.RunOne({"GET", Own("vv")}, "GET vv", &r);
   if (!s.ok()) return s;
   VersionVector vv;
-  if (r->type == REDIS_REPLY_STRING && !files_connector::DecodeVector(Text(r.get()), &vv)) {
+  if (r->type == REDIS_REPLY_STRING && !VersionVector::FromText(Text(r.get()), &vv)) {
     return Status::Corruption("redis " + config_.target + ": " + Own("vv") +
                               " is not a version vector");
   }

@@ -8,35 +8,6 @@ namespace {
 
 using sqlite::Exec;
 
-std::string EncodeVector(const VersionVector& vv) {
-  std::string out;
-  for (const auto& [origin, seq] : vv.entries()) {
-    out += (out.empty() ? "" : ",") + origin + "=" + std::to_string(seq);
-  }
-  return out;
-}
-
-bool DecodeVector(const std::string& text, VersionVector* vv) {
-  VersionVector::Map entries;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find(',', start);
-    if (end == std::string::npos) end = text.size();
-    const std::string item = text.substr(start, end - start);
-    const size_t eq = item.find('=');
-    if (eq == std::string::npos || eq == 0) return false;
-    uint64_t seq = 0;
-    for (char c : item.substr(eq + 1)) {
-      if (c < '0' || c > '9') return false;
-      seq = seq * 10 + static_cast<uint64_t>(c - '0');
-    }
-    entries[item.substr(0, eq)] = seq;
-    start = end + 1;
-  }
-  *vv = VersionVector(std::move(entries));
-  return true;
-}
-
 // Errors of one record's statement that retrying cannot cure.
 bool IsPermanent(int rc) {
   switch (rc & 0xff) {
@@ -75,7 +46,7 @@ Status SqliteBackend::Apply(const ConnectorApply& batch, const std::string& capt
   }
   if (batch.has_vv) {
     sqlite3_bind_text(st_->put_state.get(), 1, "applied_vv", -1, SQLITE_STATIC);
-    const std::string vv = EncodeVector(batch.vv);
+    const std::string vv = batch.vv.ToText();
     sqlite3_bind_text(st_->put_state.get(), 2, vv.data(), static_cast<int>(vv.size()),
                       SQLITE_TRANSIENT);
     s = st_->put_state.Run(db_, config_.target + ": storing the applied vector");
@@ -207,7 +178,7 @@ Result<VersionVector> SqliteBackend::AppliedVector() {
   if (rc != SQLITE_ROW) return Error(rc, "reading the applied vector");
   const unsigned char* text = sqlite3_column_text(st_->get_state.get(), 0);
   VersionVector vv;
-  if (text == nullptr || !DecodeVector(reinterpret_cast<const char*>(text), &vv)) {
+  if (text == nullptr || !VersionVector::FromText(reinterpret_cast<const char*>(text), &vv)) {
     return Status::Corruption(config_.target + ": bad applied vector in _datasync_state");
   }
   return vv;
