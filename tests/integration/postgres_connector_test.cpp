@@ -255,6 +255,27 @@ TEST_F(PostgresConnectorIt, RowsReachAnSqliteApplicationAndBackWithCompositeKeys
   EXPECT_EQ(OwnWrites("b"), 15u);
 }
 
+// pgoutput streams a TRUNCATE without its rows; the connector's trigger
+// turns it into the deletes of those rows, which sync like any other.
+TEST_F(PostgresConnectorIt, TruncateSyncsAsTheDeletesOfItsRows) {
+  ASSERT_TRUE(StartNodes());
+  ASSERT_TRUE(server_->Psql(db_, PgInserts(1, 50) +
+                                     "INSERT INTO stock VALUES ('eu', 1, 7), ('us', 2, 8);\n"));
+  ASSERT_TRUE(WaitSame(50));
+  ASSERT_TRUE(WaitUntil([&] { return SqliteStock() == "eu|1|7,us|2|8"; }, 5s))
+      << SqliteStock();
+  ASSERT_TRUE(server_->Psql(db_, "TRUNCATE items, stock;\n" + PgInserts(7, 1, "after")));
+  ASSERT_TRUE(WaitSame(1));
+  ASSERT_TRUE(WaitUntil([&] { return SqliteStock().empty(); }, 5s)) << SqliteStock();
+  EXPECT_EQ(app_.Scalar("SELECT name FROM items"), "after-7");
+  ASSERT_TRUE(cluster_->WaitConverged(kPair, 10s));
+  // 52 rows, their 52 deletes, one insert; nothing came back from b.
+  EXPECT_EQ(OwnWrites("a"), 105u);
+  EXPECT_EQ(OwnWrites("b"), 0u);
+  CtlResult gone = cluster_->CtlAt("b", {"get", "items", "1"});
+  EXPECT_EQ(gone.code(), 1) << gone.Describe();
+}
+
 TEST_F(PostgresConnectorIt, OneRowChangedOnBothSidesAtOnceEndsTheSameEverywhere) {
   ASSERT_TRUE(StartNodes());
   ASSERT_TRUE(server_->Psql(db_, PgInserts(1, 1)));
@@ -404,11 +425,12 @@ TEST_F(PostgresConnectorIt, UninstallRemovesSlotOriginPublicationAndBookkeeping)
       "|| "
       "',' || (SELECT count(*) FROM pg_publication WHERE pubname = 'datasync_app') || "
       "',' || "
-      "(SELECT count(*) FROM pg_namespace WHERE nspname = '_datasync')";
-  EXPECT_EQ(pg_->Query(installed), "1,1,1,1");
+      "(SELECT count(*) FROM pg_namespace WHERE nspname = '_datasync') || ',' || "
+      "(SELECT count(*) FROM pg_trigger WHERE tgname = 'datasync_app_truncate')";
+  EXPECT_EQ(pg_->Query(installed), "1,1,1,1,2");
   CtlResult uninstall = cluster_->CtlAt("a", {"connector", "uninstall", "app"});
   ASSERT_EQ(uninstall.code(), 0) << uninstall.Describe();
-  EXPECT_EQ(pg_->Query(installed), "0,0,0,0");
+  EXPECT_EQ(pg_->Query(installed), "0,0,0,0,0");
   ASSERT_TRUE(WaitConnectorState(*cluster_, "a", "uninstalled"));
   // The application's rows stay.
   EXPECT_EQ(pg_->Int("SELECT count(*) FROM items"), 3);

@@ -77,6 +77,7 @@ class PgBackend : public ConnectorBackend {
   ConnectorConfig config_;
   std::string context_;  // "postgres host=... dbname=...": prefixes errors
   std::string slot_, publication_, origin_;  // datasync_<name>
+  std::string truncate_trigger_;              // datasync_<name>_truncate
   PgConn conn_;
   std::vector<Table> tables_;
   std::string system_;      // pg_control_system().system_identifier

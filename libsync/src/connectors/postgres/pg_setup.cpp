@@ -4,6 +4,12 @@
 // tables, the logical replication slot (plugin pgoutput, so a server needs
 // nothing beyond wal_level = logical), the replication origin and the
 // bookkeeping tables in schema _datasync. Uninstall() removes them.
+//
+// TRUNCATE: pgoutput would stream it as one message without the rows, and
+// the node has no "clear a collection" write. A trigger the connector
+// installs on each mapped table deletes every row first, in the same
+// transaction, so a TRUNCATE syncs as the deletes of its rows (at DELETE's
+// speed) and the publication leaves TRUNCATE itself out.
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -37,7 +43,8 @@ PgBackend::PgBackend(const ConnectorConfig& config)
       context_(DescribeConninfo(config.target)),
       slot_(ObjectName(config.name)),
       publication_(slot_),
-      origin_(slot_) {}
+      origin_(slot_),
+      truncate_trigger_(slot_ + "_truncate") {}
 
 Status PgBackend::Connect() {
   Status s = conn_.Open(config_.target, context_);
@@ -170,6 +177,18 @@ Status PgBackend::Install() {
   }
   if (s.ok()) {
     s = conn_.Exec(
+        "CREATE OR REPLACE FUNCTION _datasync.truncate_as_delete() RETURNS trigger "
+        "LANGUAGE plpgsql AS $$ BEGIN "
+        "EXECUTE format('DELETE FROM %I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME); "
+        "RETURN NULL; END $$");
+  }
+  for (size_t i = 0; s.ok() && i < tables_.size(); ++i) {
+    s = conn_.Exec("CREATE OR REPLACE TRIGGER " + QuoteId(truncate_trigger_) +
+                   " BEFORE TRUNCATE ON " + tables_[i].Qualified() +
+                   " FOR EACH STATEMENT EXECUTE FUNCTION _datasync.truncate_as_delete()");
+  }
+  if (s.ok()) {
+    s = conn_.Exec(
         "SELECT pg_create_logical_replication_slot($1, 'pgoutput') WHERE NOT EXISTS "
         "(SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)",
         {slot_});
@@ -236,6 +255,17 @@ Status PgBackend::Uninstall() {
         {slot_});
   }
   if (s.ok()) s = conn_.Exec("DROP PUBLICATION IF EXISTS " + QuoteId(publication_));
+  // Wherever the triggers are: the mapping may have changed since Open().
+  if (s.ok()) {
+    Result<PgResult> on = conn_.Query(
+        "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = $1",
+        {truncate_trigger_});
+    s = on.status();
+    for (int i = 0; s.ok() && i < PQntuples(on.value().get()); ++i) {
+      s = conn_.Exec("DROP TRIGGER IF EXISTS " + QuoteId(truncate_trigger_) + " ON " +
+                     Cell(on.value(), i, 0));
+    }
+  }
   if (s.ok()) {
     s = conn_.Exec(
         "SELECT pg_replication_origin_drop($1) WHERE "
@@ -253,7 +283,10 @@ Status PgBackend::Uninstall() {
         QuoteText(config_.name) +
         "; "
         "IF NOT EXISTS (SELECT 1 FROM _datasync.applied) AND "
-        "NOT EXISTS (SELECT 1 FROM _datasync.state) THEN DROP SCHEMA _datasync CASCADE; "
+        "NOT EXISTS (SELECT 1 FROM _datasync.state) AND NOT EXISTS (SELECT 1 FROM "
+        "pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname = "
+        "'truncate_as_delete' AND p.pronamespace = '_datasync'::regnamespace) "
+        "THEN DROP SCHEMA _datasync CASCADE; "
         "END IF; END IF; END $$");
   }
   Close();
