@@ -52,9 +52,12 @@ Status Replica::Load() {
 // Catch-up request ids must never repeat across restarts: a page answering a
 // request of the previous process was computed from that process's vector,
 // which a crash may have taken back, and must not be taken for an answer to
-// ours. The incarnation is committed with the first batch, and a request is
-// sent only after the batch it came with is committed, so every request that
-// left this node carries an incarnation the store already holds.
+// ours. Page numbers must not either: a requester's CatchUpNext for a page
+// of our previous process must not fetch the next page of a session this
+// process opened for a duplicate of the same request (replica_catch_up.cpp).
+// The incarnation is committed with the first batch, and a message is sent
+// only after the batch it came with is committed, so every request and page
+// that left this node carries an incarnation the store already holds.
 Status Replica::LoadIncarnation() {
   uint64_t incarnation = 0;
   Result<std::string> stored = store_->GetAux(kIncarnationKey);
@@ -68,6 +71,7 @@ Status Replica::LoadIncarnation() {
   }
   ++incarnation;
   next_request_id_ = incarnation << 32;
+  next_page_number_ = (incarnation << 32) + 1;
   out_.batch.aux.emplace_back(kIncarnationKey, std::to_string(incarnation));
   return Status::Ok();
 }

@@ -67,7 +67,7 @@ void Replica::OnCatchUpNext(const CatchUpNext& next, uint64_t now_ms) {
            "unknown or expired catch-up session");
     return;
   }
-  if (next.page != it->second.next_page) {
+  if (next.page != it->second.last_page) {
     ++counters_.ignored_messages;  // a duplicated or stale request
     return;
   }
@@ -77,8 +77,9 @@ void Replica::OnCatchUpNext(const CatchUpNext& next, uint64_t now_ms) {
 
 void Replica::ServePage(const std::string& peer, uint64_t request_id,
                         Session* session) {
-  CatchUpPage page{options_.node_id, request_id, {},    false,
-                   {},               Code::kOk,  "",    session->next_page++};
+  CatchUpPage page{options_.node_id, request_id, {}, false, {}, Code::kOk, "",
+                   next_page_number_++};
+  session->last_page = page.page;
   Status s = session->snapshot->ReadSince(
       session->since, &session->cursor, options_.catch_up_page_records,
       options_.catch_up_page_bytes, &page.records, &page.done);
@@ -109,9 +110,12 @@ void Replica::OnCatchUpPage(CatchUpPage page, uint64_t now_ms) {
     ++counters_.ignored_messages;  // a stale answer to a request we gave up on
     return;
   }
-  // Pages are applied strictly in order: the vector of the last page vouches
-  // for every page before it, so none may be skipped or taken twice.
-  if (page.error == Code::kOk && page.page != in_flight_->next_page) {
+  // The vector of the last page vouches for every page of its session. The
+  // responder serves a page only to our CatchUpNext naming the page before
+  // it, which we send only once that one is applied: holding any page of a
+  // session, we hold all those before it. Older numbers are duplicates or
+  // stale, from a session we no longer follow.
+  if (page.error == Code::kOk && page.page <= in_flight_->last_page) {
     ++counters_.ignored_messages;
     return;
   }
@@ -125,9 +129,9 @@ void Replica::OnCatchUpPage(CatchUpPage page, uint64_t now_ms) {
   for (Record& r : page.records) ApplyRemote(std::move(r), now_ms);
   if (!page.done) {
     in_flight_->deadline_ms = now_ms + options_.catch_up_timeout_ms;
-    in_flight_->next_page = page.page + 1;
-    out_.messages.push_back(Outgoing{
-        page.from, CatchUpNext{options_.node_id, page.request_id, page.page + 1}});
+    in_flight_->last_page = page.page;
+    out_.messages.push_back(
+        Outgoing{page.from, CatchUpNext{options_.node_id, page.request_id, page.page}});
     return;
   }
   // Everything the responder's vector covers is now applied or superseded

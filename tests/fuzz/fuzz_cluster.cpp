@@ -1,5 +1,6 @@
 #include "fuzz/fuzz_cluster.h"
 
+#include <cstdio>
 #include <utility>
 
 #include "datasync/digest.h"
@@ -32,7 +33,7 @@ constexpr uint64_t kSettleStepMs = 100;
 
 }  // namespace
 
-FuzzCluster::FuzzCluster(int nodes) : checker_(Ids(nodes), &queue_) {
+FuzzCluster::FuzzCluster(int nodes, bool trace) : checker_(Ids(nodes), &queue_), trace_(trace) {
   for (const std::string& id : Ids(nodes)) {
     Node n;
     n.id = id;
@@ -40,6 +41,10 @@ FuzzCluster::FuzzCluster(int nodes) : checker_(Ids(nodes), &queue_) {
     nodes_.push_back(std::move(n));
   }
   for (int i = 0; i < size(); ++i) Open(i);
+}
+
+void FuzzCluster::Trace(const std::string& line) const {
+  if (trace_) std::fprintf(stderr, "t=%llu %s\n", static_cast<unsigned long long>(now()), line.c_str());
 }
 
 void FuzzCluster::Advance(uint64_t ms) {
@@ -85,6 +90,7 @@ void FuzzCluster::CheckVector(int i) {
 
 void FuzzCluster::Write(int i, const std::string& key, const std::string* value) {
   if (!up(i)) return;
+  Trace(nodes_[i].id + (value ? " put " + key + "=" + *value : " delete " + key));
   Replica& r = *nodes_[i].replica;
   const std::string collection = "c";
   const ClientToken token = next_token_++;
@@ -108,6 +114,12 @@ void FuzzCluster::Flush(int i) {
   Node& n = nodes_[i];
   if (!up(i)) return;
   ReplicaOutput out = n.replica->TakeOutput();
+  if (trace_) {
+    std::string line = n.id + " flush: " + std::to_string(out.batch.writes.size()) + " writes";
+    for (const RecordWrite& w : out.batch.writes) line += " " + sim::FormatRecord(w.record);
+    if (out.batch.metadata) line += " vv " + sim::FormatVv(out.batch.metadata->vv);
+    Trace(line);
+  }
   if (!out.batch.empty()) {
     Status s = n.store->Commit(out.batch);
     if (!s.ok()) {
@@ -130,12 +142,14 @@ void FuzzCluster::Flush(int i) {
 
 void FuzzCluster::Crash(int i) {
   if (!up(i)) return;
+  Trace(nodes_[i].id + " crash");
   nodes_[i].replica.reset();
   checker_.OnCrash(i);
 }
 
 void FuzzCluster::Restart(int i) {
   if (up(i)) return;
+  Trace(nodes_[i].id + " restart");
   Open(i);
   Tick(i);
 }
@@ -144,11 +158,15 @@ void FuzzCluster::Deliver(size_t k) {
   InFlight m = std::move(network_[k]);
   network_.erase(network_.begin() + static_cast<ptrdiff_t>(k));
   if (!up(m.to)) return;
+  Trace(nodes_[m.from].id + " -> " + nodes_[m.to].id + " " + sim::DescribeMessage(m.message));
   nodes_[m.to].replica->OnMessage(m.message, sim::kEpochMs + now());
+  Trace("  " + nodes_[m.to].id + " vv now " + sim::FormatVv(nodes_[m.to].replica->vv()));
   CheckVector(m.to);
 }
 
 void FuzzCluster::Drop(size_t k) {
+  Trace("drop " + nodes_[network_[k].from].id + " -> " + nodes_[network_[k].to].id + " " +
+        sim::DescribeMessage(network_[k].message));
   network_.erase(network_.begin() + static_cast<ptrdiff_t>(k));
 }
 

@@ -25,7 +25,9 @@ namespace datasync::fuzz {
 
 class FuzzCluster {
  public:
-  explicit FuzzCluster(int nodes);
+  // With `trace`, every step and message goes to stderr (FUZZ_TRACE=1 when
+  // replaying one input: build-fuzz/bin/fuzz_sequence INPUT).
+  explicit FuzzCluster(int nodes, bool trace = false);
 
   int size() const { return static_cast<int>(nodes_.size()); }
   bool up(int i) const { return nodes_[i].replica != nullptr; }
@@ -69,12 +71,14 @@ class FuzzCluster {
   void Open(int i);
   void CheckVector(int i);
   bool Converged();
+  void Trace(const std::string& line) const;
 
   sim::EventQueue queue_;  // the Checker's clock; nothing is scheduled on it
   sim::Checker checker_;
   std::vector<Node> nodes_;
   std::vector<InFlight> network_;
   ClientToken next_token_ = 1;
+  bool trace_ = false;
 };
 
 }  // namespace datasync::fuzz

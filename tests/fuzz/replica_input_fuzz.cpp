@@ -130,7 +130,7 @@ Message Driver::MakeMessage() {
       p.done = in_.ConsumeBool();
       p.vv = Vector();
       p.error = in_.ConsumeBool() ? Code::kOk : Code::kBusy;
-      p.page = in_.ConsumeIntegralInRange<uint64_t>(0, 3);
+      p.page = Seq();
       return p;
     }
     default:

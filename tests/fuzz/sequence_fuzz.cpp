@@ -86,7 +86,8 @@ void Step(FuzzedDataProvider& in, datasync::fuzz::FuzzCluster& c) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
-  datasync::fuzz::FuzzCluster cluster(kNodes);
+  static const bool trace = std::getenv("FUZZ_TRACE") != nullptr;
+  datasync::fuzz::FuzzCluster cluster(kNodes, trace);
   for (size_t step = 0; step < kMaxSteps && in.remaining_bytes() > 0; ++step) {
     Step(in, cluster);
     if (cluster.checker().failed()) break;

@@ -137,6 +137,55 @@ TEST(CatchUpTest, StalePageIgnoredAndTimeoutAllowsRetry) {
   EXPECT_GE(b.replica().counters().ignored_messages, 1u);
 }
 
+const Message* Find(const ReplicaOutput& out, size_t index) {
+  return index < out.messages.size() ? &out.messages[index].message : nullptr;
+}
+
+// Found by tests/fuzz (sequence): the responder crashed mid-session, then
+// answered a duplicate of the request from a new snapshot. The requester's
+// CatchUpNext for the old session's first page fetched the new session's
+// second page, and its vector vouched for a first page never received.
+// Page numbers are unique across incarnations now, so that Next is stale.
+TEST(CatchUpTest, NextForAPageOfTheResponderBeforeItsRestartIsIgnored) {
+  ReplicaHarness a("a"), b("b");
+  a.options().catch_up_page_records = 2;
+  a.Restart();
+  Connect({&a, &b});
+  for (int i = 0; i < 6; ++i) a.replica().Put(i, "c", "k" + std::to_string(i), "v1", 1000);
+  a.Flush();  // every publication lost
+  a.replica().Tick(1000);
+  a.FlushTo({&b}, 1000);
+  ReplicaOutput request = b.Flush();
+  ASSERT_EQ(Count<CatchUpRequest>(request), 1);
+  const Message req = *Find(request, 0);
+
+  a.replica().OnMessage(req, 1001);
+  ReplicaOutput first = a.Flush();
+  ASSERT_EQ(Count<CatchUpPage>(first), 1);
+  b.replica().OnMessage(*Find(first, 0), 1001);
+  ReplicaOutput next = b.Flush();
+  ASSERT_EQ(Count<CatchUpNext>(next), 1);
+
+  // a changes a key and crashes; the duplicate request opens a new session.
+  a.replica().Put(10, "c", "k0", "v2", 1002);
+  a.Flush();
+  a.Restart();
+  Connect({&a, &b});
+  a.replica().OnMessage(req, 1003);
+  ReplicaOutput fresh = a.Flush();
+  ASSERT_EQ(Count<CatchUpPage>(fresh), 1);  // in flight, not yet at b
+  const uint64_t ignored = a.replica().counters().ignored_messages;
+  a.replica().OnMessage(*Find(next, 0), 1003);
+  EXPECT_EQ(Count<CatchUpPage>(a.Flush()), 0) << "served the new session's next page";
+  EXPECT_EQ(a.replica().counters().ignored_messages, ignored + 1);
+
+  // The new session's first page goes on from where b is: all converge.
+  b.replica().OnMessage(*Find(fresh, 0), 1003);
+  Exchange({&a, &b}, 1004);
+  EXPECT_EQ(b.replica().vv().Get("a"), 7u);
+  EXPECT_EQ(Digest(a), Digest(b));
+}
+
 TEST(CatchUpTest, ResponderRefusesBeyondSessionLimit) {
   ReplicaHarness a("a");
   a.options().max_catch_up_sessions = 1;

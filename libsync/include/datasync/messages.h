@@ -48,7 +48,7 @@ struct CatchUpRequest {
 struct CatchUpNext {
   std::string from;
   uint64_t request_id = 0;
-  uint64_t page = 0;  // the index of the page wanted: the last one received + 1
+  uint64_t page = 0;  // the number of the page received (CatchUpPage::page)
   bool operator==(const CatchUpNext&) const = default;
 };
 
@@ -62,8 +62,12 @@ struct CatchUpPage {
   VersionVector vv;              // set when done
   Code error = Code::kOk;
   std::string error_message;
-  // 0, 1, 2, ... within the session, so that a duplicated or stale page is
-  // recognised and not taken for the next one.
+  // Unique among all pages the responder ever sends (its incarnation in the
+  // high 32 bits, a counter below), and rising. The responder serves the
+  // next page of a session only to a CatchUpNext naming the page before it,
+  // so a requester can hold the last page only after all the others of that
+  // same session, even when the responder restarted and answered a
+  // duplicate of the request afresh from a new snapshot.
   uint64_t page = 0;
   bool operator==(const CatchUpPage&) const = default;
 };

@@ -170,13 +170,13 @@ class Replica {
     std::string peer;
     uint64_t request_id = 0;
     uint64_t deadline_ms = 0;
-    uint64_t next_page = 0;  // the only page index accepted next
+    uint64_t last_page = 0;  // number of the last page applied; 0: none yet
   };
   struct Session {
     std::unique_ptr<StoreSnapshot> snapshot;
     VersionVector since;
     OriginSeq cursor;
-    uint64_t next_page = 0;  // index of the page ServePage reads next
+    uint64_t last_page = 0;  // number of the page last served
     uint64_t last_used_ms = 0;
   };
 
@@ -230,6 +230,7 @@ class Replica {
   std::map<std::string, PeerState> peers_;
   std::optional<InFlight> in_flight_;
   uint64_t next_request_id_ = 1;
+  uint64_t next_page_number_ = 1;  // incarnation << 32, then counting
   std::map<std::pair<std::string, uint64_t>, Session> sessions_;
   uint64_t next_heartbeat_ms_ = 0;
   uint64_t next_anti_entropy_ms_ = 0;
