@@ -89,7 +89,7 @@ void Replica::Delete(ClientToken token, const std::string& collection,
 void Replica::WriteBatch(ClientToken token, std::vector<ClientWrite> writes,
                          uint64_t now_ms) {
   Status invalid = writes.empty() ? Status::Invalid("a batch holds at least one write")
-                                  : Status::Ok();
+                                  : SeqRoomFor(writes.size());
   for (size_t i = 0; i < writes.size() && invalid.ok(); ++i) {
     const ClientWrite& w = writes[i];
     if (w.deleted && !w.value.empty()) {
@@ -131,6 +131,14 @@ Status Replica::CheckLocalWrite(const std::string& collection, const std::string
   return Status::Ok();
 }
 
+// Only reachable through peers that claim we wrote up to near kMaxSeq
+// (RaiseOwnSeq): refusing keeps every seq we send one the decoder accepts.
+Status Replica::SeqRoomFor(size_t writes) const {
+  if (own_seq_ <= kMaxSeq - writes) return Status::Ok();
+  return Status::Refused("node " + options_.node_id + " is at seq " + std::to_string(own_seq_) +
+                         "; its writes may not pass 2^63-1");
+}
+
 void Replica::CommitAux(std::string name, std::string value) {
   out_.batch.aux.emplace_back(std::move(name), std::move(value));
 }
@@ -138,7 +146,9 @@ void Replica::CommitAux(std::string name, std::string value) {
 void Replica::LocalWrite(ClientToken token, const std::string& collection,
                          const std::string& key, const std::string* value,
                          uint64_t now_ms) {
-  if (Status invalid = CheckLocalWrite(collection, key, value); !invalid.ok()) {
+  Status invalid = CheckLocalWrite(collection, key, value);
+  if (invalid.ok()) invalid = SeqRoomFor(1);
+  if (!invalid.ok()) {
     ++counters_.rejected_writes;
     out_.replies.push_back(Reply{token, std::move(invalid), {}, 0});
     return;

@@ -33,7 +33,8 @@ constexpr uint64_t kSettleStepMs = 100;
 
 }  // namespace
 
-FuzzCluster::FuzzCluster(int nodes, bool trace) : checker_(Ids(nodes), &queue_), trace_(trace) {
+FuzzCluster::FuzzCluster(int nodes, bool trace)
+    : checker_(Ids(nodes), &queue_), trace_(trace) {
   for (const std::string& id : Ids(nodes)) {
     Node n;
     n.id = id;
@@ -44,7 +45,8 @@ FuzzCluster::FuzzCluster(int nodes, bool trace) : checker_(Ids(nodes), &queue_),
 }
 
 void FuzzCluster::Trace(const std::string& line) const {
-  if (trace_) std::fprintf(stderr, "t=%llu %s\n", static_cast<unsigned long long>(now()), line.c_str());
+  if (!trace_) return;
+  std::fprintf(stderr, "t=%llu %s\n", static_cast<unsigned long long>(now()), line.c_str());
 }
 
 void FuzzCluster::Advance(uint64_t ms) {
@@ -115,7 +117,8 @@ void FuzzCluster::Flush(int i) {
   if (!up(i)) return;
   ReplicaOutput out = n.replica->TakeOutput();
   if (trace_) {
-    std::string line = n.id + " flush: " + std::to_string(out.batch.writes.size()) + " writes";
+    std::string line =
+        n.id + " flush: " + std::to_string(out.batch.writes.size()) + " writes";
     for (const RecordWrite& w : out.batch.writes) line += " " + sim::FormatRecord(w.record);
     if (out.batch.metadata) line += " vv " + sim::FormatVv(out.batch.metadata->vv);
     Trace(line);

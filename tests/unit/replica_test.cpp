@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "datasync/codec.h"
+
 #include "testutil/replica_harness.h"
 
 namespace datasync {
@@ -207,6 +209,29 @@ TEST(ReplicaTest, ForgedOwnSeqAboveMaxIsIgnored) {
   a.Flush();
   EXPECT_EQ(a.replica().own_seq(), 1u);
   EXPECT_EQ(a.replica().vv().Get("a"), 1u);
+}
+
+// Found by the same target: a claim of exactly kMaxSeq is taken, and then a
+// local write would carry kMaxSeq + 1, which no peer's decoder accepts.
+TEST(ReplicaTest, WritesThatWouldPassTheLastSeqAreRefused) {
+  ReplicaHarness a("a");
+  a.replica().SetPeers({"b"});
+  VersionVector claimed;
+  claimed.Set("a", kMaxSeq - 1);
+  a.replica().OnMessage(Heartbeat{"b", MakeHlc(1000, 0), claimed}, 1000);
+  a.Flush();
+  a.replica().WriteBatch(1, {ClientWrite{"c", "k", "v", false}, ClientWrite{"c", "j", "v", false}},
+                         1000);
+  a.replica().Put(2, "c", "k", "v", 1000);
+  a.replica().Delete(3, "c", "k", 1000);
+  ReplicaOutput out = a.Flush();
+  ASSERT_EQ(out.replies.size(), 3u);
+  EXPECT_EQ(out.replies[0].status.code(), Code::kRefused) << out.replies[0].status.ToString();
+  EXPECT_TRUE(out.replies[1].status.ok());
+  EXPECT_EQ(out.replies[1].seq, kMaxSeq);
+  EXPECT_EQ(out.replies[2].status.code(), Code::kRefused);
+  EXPECT_EQ(a.replica().own_seq(), kMaxSeq);
+  for (const Outgoing& m : out.messages) EXPECT_TRUE(Decode(Encode(m.message)).ok());
 }
 
 }  // namespace

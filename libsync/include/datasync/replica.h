@@ -190,6 +190,7 @@ class Replica {
                   const std::string& key, const std::string* value, uint64_t now_ms);
   Status CheckLocalWrite(const std::string& collection, const std::string& key,
                          const std::string* value) const;
+  Status SeqRoomFor(size_t writes) const;
   // Gives an accepted write its version and seq; returns the record.
   const Record& InstallLocal(ClientWrite write, uint64_t now_ms);
   bool Wins(const Version& incoming, const Version& current) const;

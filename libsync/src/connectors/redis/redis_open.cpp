@@ -4,7 +4,6 @@
 
 #include <random>
 
-
 namespace datasync::redis_connector {
 namespace {
 
